@@ -1,0 +1,30 @@
+# Sourced by VM test scripts (installed as /lib/cpuguard-test.sh).
+# Each helper prints what it checked, so a failing test's output shows where.
+CG=/sys/fs/cgroup
+
+fail() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok: $*"; }
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	pass "$1 = '$3'"
+}
+
+# expect_match WHAT REGEX TEXT
+expect_match() {
+	printf '%s\n' "$3" | grep -Eq -- "$2" || fail "$1: '$3' does not match /$2/"
+	pass "$1 matches /$2/"
+}
+
+# run_rc CMD...: run, print output, set $RC and $OUT.
+run_rc() {
+	OUT=$("$@" 2>&1)
+	RC=$?
+	printf '%s\n' "$OUT" | sed 's/^/  | /'
+	return 0
+}
+
+# Create a cgroup (and its parents) and enable the cpuset controller down to
+# it when asked: make_cgroup /a/b
+make_cgroup() { mkdir -p "$CG$1"; }

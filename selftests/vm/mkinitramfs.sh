@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Pack a busybox initramfs for the test VM.
+#   mkinitramfs.sh OUT.cpio.gz TESTS_DIR LIB_SH BINARY...
+# BINARY files go to /bin with the shared libraries they need (found with ldd),
+# test scripts TESTS_DIR/*.sh to /tests, LIB_SH to /lib/cpuguard-test.sh.
+set -euo pipefail
+out=$1 tests=$2 lib=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,lib,lib64,tests,proc,sys,dev,tmp,run,etc}
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$here/init" "$root/init"
+cp "$tests"/*.sh "$root/tests/"
+cp "$lib" "$root/lib/cpuguard-test.sh"
+echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
+echo 'root:x:0:' >"$root/etc/group"
+echo 'nogroup:x:65534:' >>"$root/etc/group"
+
+copy_with_libs() {
+	local f=$1 dest=$2 lib
+	cp "$f" "$dest"
+	# ldd prints "name => /path (addr)" or "/lib64/ld-linux... (addr)".
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+for b in "$@"; do
+	copy_with_libs "$b" "$root/bin/$(basename "$b")"
+done
+
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Boot the test VM once and collect every test's result.
+#   run-vm.sh KERNEL INITRD RESULTS_FILE [TESTS] [EXTRA_APPEND]
+# TESTS is "all" or a comma-separated list of test names. The VM writes
+# results to its second serial port, which lands in RESULTS_FILE; the kernel
+# console goes to RESULTS_FILE.console. Exits non-zero when the VM did not
+# finish its run (panic, hang, timeout): every test it did not report then
+# fails on its own in check-result.sh.
+set -uo pipefail
+kernel=$1 initrd=$2 results=$3 tests=${4:-all} extra=${5:-}
+: "${CPUGUARD_VM_SMP:=4}"
+: "${CPUGUARD_VM_MEM:=1024}"
+: "${CPUGUARD_VM_TIMEOUT:=900}"    # whole boot, seconds
+: "${CPUGUARD_TEST_TIMEOUT:=240}"  # one test, seconds
+: "${CPUGUARD_VM_ACCEL:=tcg}"
+
+if [ ! -r "$kernel" ]; then
+	echo "run-vm: kernel $kernel missing: run scripts/setup.sh" >&2
+	exit 1
+fi
+rm -f "$results" "$results.console"
+timeout -s KILL "$CPUGUARD_VM_TIMEOUT" qemu-system-x86_64 \
+	-machine q35 -accel "$CPUGUARD_VM_ACCEL" -cpu max \
+	-m "$CPUGUARD_VM_MEM" -smp "$CPUGUARD_VM_SMP" \
+	-display none -no-reboot -monitor none \
+	-serial "file:$results.console" -serial "file:$results" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 quiet panic=-1 oops=panic cpuguard.tests=$tests cpuguard.timeout=$CPUGUARD_TEST_TIMEOUT $extra"
+rc=$?
+# The serial line turns \n into \r\n.
+[ -f "$results" ] && sed -i 's/\r$//' "$results"
+if ! grep -q '^CPUGUARD-VM-DONE' "$results" 2>/dev/null; then
+	echo "run-vm: the VM did not finish (qemu exit $rc); last console lines:" >&2
+	tail -n 30 "$results.console" >&2
+	exit 1
+fi
+grep '^CPUGUARD-VM-START' "$results"
+grep '^CPUGUARD-END' "$results"
+exit 0
