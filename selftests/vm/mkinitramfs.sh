@@ -2,7 +2,8 @@
 # Pack a busybox initramfs for the test VM.
 #   mkinitramfs.sh OUT.cpio.gz TESTS_DIR LIB_SH BINARY...
 # BINARY files go to /bin with the shared libraries they need (found with ldd),
-# test scripts TESTS_DIR/*.sh to /tests, LIB_SH to /lib/cpuguard-test.sh.
+# test scripts TESTS_DIR/*.sh to /tests, LIB_SH to /lib/cpuguard-test.sh,
+# and the files named in $CPUGUARD_VM_FILES (colon-separated) to /progs.
 set -euo pipefail
 out=$1 tests=$2 lib=$3
 shift 3
@@ -31,6 +32,13 @@ copy_with_libs() {
 		cp -L "$lib" "$root$lib"
 	done
 }
+
+# Data files (BPF objects, policies), colon-separated, to /progs.
+mkdir -p "$root/progs"
+IFS=: read -ra files <<<"${CPUGUARD_VM_FILES:-}"
+for f in "${files[@]}"; do
+	[ -n "$f" ] && cp "$f" "$root/progs/"
+done
 
 for b in "$@"; do
 	copy_with_libs "$b" "$root/bin/$(basename "$b")"
