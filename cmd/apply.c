@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cpuguard check / apply
+ *
+ * Apply writes the whole new policy into the generation of policy_map that
+ * no check reads, then switches state_map.active_gen with one map update.
+ * Killed before the switch, the old policy stays in force untouched; killed
+ * after it, the new one is in force and the next apply clears what is left
+ * of the old. See docs/design.md. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "cpuguard.h"
+#include "policy.h"
+
+static int parse(const char *file, struct policy *p, struct cg_cpumask *possible)
+{
+	struct policy_env env = {
+		.possible = possible,
+		.resolve = policy_cgroup_resolve,
+		.cgroup_root = CGROUP_ROOT,
+		.max_entries = CPUGUARD_MAX_ENTRIES,
+	};
+
+	if (read_possible_cpus(possible, &env.nr_cpu_ids))
+		return -1;
+	return policy_parse_file(file, &env, p, stderr) ? -1 : 0;
+}
+
+int cmd_check(const struct options *o, const char *file)
+{
+	struct cg_cpumask possible;
+	struct policy p = { 0 };
+	int err;
+
+	(void)o;
+	err = parse(file, &p, &possible);
+	if (!err)
+		printf("%s: valid: %zu set%s, %zu cgroup%s\n", file, p.nsets, p.nsets == 1 ? "" : "s",
+		       p.nentries, p.nentries == 1 ? "" : "s");
+	policy_free(&p);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Delete every entry of generation @gen from a map keyed by policy_key. */
+static int clear_generation(int map_fd, uint32_t gen)
+{
+	struct policy_key key, next, *doomed = NULL;
+	size_t n = 0, cap = 0;
+	void *prev = NULL;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+		if (next.gen == gen) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 1024;
+				struct policy_key *d = realloc(doomed, cap * sizeof(*d));
+				if (!d) {
+					free(doomed);
+					return -ENOMEM;
+				}
+				doomed = d;
+			}
+			doomed[n++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(map_fd, &doomed[i]) && errno != ENOENT)
+			err = -errno;
+	free(doomed);
+	return err;
+}
+
+/* set_map is staging: empty before and after every apply. Deleting an
+ * entry releases the set's own reference to its mask. */
+static int clear_sets(int map_fd)
+{
+	uint32_t key, next;
+
+	while (!bpf_map_get_next_key(map_fd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(map_fd, &key) && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+static int create_set(const struct guard *g, uint32_t set_id, const struct cg_cpumask *mask)
+{
+	struct set_create_args *a = calloc(1, sizeof(*a));
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	a->set_id = set_id;
+	memcpy(a->bits, mask->bits, sizeof(a->bits));
+	err = run_syscall_prog(g->set_create, a, sizeof(*a)) ?: a->err;
+	free(a);
+	return err;
+}
+
+static int install_entry(const struct guard *g, const struct policy *p, const struct policy_entry *e,
+			 uint32_t set_id, uint32_t gen)
+{
+	struct policy_install_args a = {
+		.cgroup_id = e->cgroup_id,
+		.gen = gen,
+		.set_id = set_id,
+		.mode = e->mode == POLICY_AUDIT ? CPUGUARD_AUDIT : CPUGUARD_ENFORCE,
+	};
+	struct policy_key key = { .cgroup_id = e->cgroup_id, .gen = gen };
+	struct policy_meta meta = { 0 };
+	int err;
+
+	err = run_syscall_prog(g->policy_install, &a, sizeof(a)) ?: a.err;
+	if (err)
+		return err;
+	if (e->set >= 0)
+		snprintf(meta.set_name, sizeof(meta.set_name), "%s", p->sets[e->set].name);
+	return bpf_map_update_elem(g->meta_map, &key, &meta, BPF_ANY) ? -errno : 0;
+}
+
+/* Named sets are set ids 0..nsets-1; an inline CPU list gets its own id. */
+static int write_generation(const struct guard *g, const struct policy *p, uint32_t gen)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < p->nsets; i++)
+		if ((err = create_set(g, i, &p->sets[i].mask)))
+			return err;
+	for (i = 0; i < p->nentries; i++) {
+		const struct policy_entry *e = &p->entries[i];
+		uint32_t set_id = e->set >= 0 ? (uint32_t)e->set : (uint32_t)(p->nsets + i);
+
+		if (e->set < 0 && (err = create_set(g, set_id, &e->mask)))
+			return err;
+		if ((err = install_entry(g, p, e, set_id, gen)))
+			return err;
+	}
+	return 0;
+}
+
+static int apply_policy(const struct guard *g, const struct policy *p)
+{
+	struct cpuguard_state st, next;
+	uint32_t key = 0;
+	int err = 0;
+
+	if (guard_read_state(g, &st))
+		return -EIO;
+	next.active_gen = !st.active_gen;
+	next.entries = p->nentries;
+
+	/* Leftovers of an interrupted apply live in the inactive generation. */
+	if (wait_for_checks() || (err = clear_generation(g->policy_map, next.active_gen)) ||
+	    (err = clear_generation(g->meta_map, next.active_gen)) || (err = clear_sets(g->set_map)))
+		return err ?: -EIO;
+	err = write_generation(g, p, next.active_gen);
+	if (err)
+		return err;
+	/* The switch: from here on every check reads the new generation. */
+	if (bpf_map_update_elem(g->state_map, &key, &next, BPF_ANY))
+		return -errno;
+	/* Old entries go only once no check can still be reading them. */
+	wait_for_checks();
+	clear_sets(g->set_map);
+	clear_generation(g->policy_map, st.active_gen);
+	clear_generation(g->meta_map, st.active_gen);
+	return 0;
+}
+
+int cmd_apply(const struct options *o, const char *file)
+{
+	struct cg_cpumask possible;
+	struct policy p = { 0 };
+	struct guard g;
+	int err;
+
+	if (require_caps("apply"))
+		return EXIT_FAIL;
+	if (parse(file, &p, &possible)) {
+		fprintf(stderr, "cpuguard apply: %s not applied; the policy in force is unchanged\n", file);
+		policy_free(&p);
+		return EXIT_FAIL;
+	}
+	if (guard_open(o->pin_dir, &g, true)) {
+		policy_free(&p);
+		return EXIT_FAIL;
+	}
+	err = apply_policy(&g, &p);
+	if (err)
+		fprintf(stderr, "cpuguard apply: %s not applied (%s); the policy in force is unchanged\n", file,
+			strerror(-err));
+	else
+		printf("applied %s: %zu cgroup%s\n", file, p.nentries, p.nentries == 1 ? "" : "s");
+	guard_close(&g);
+	policy_free(&p);
+	return err ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cpuguard audit [--follow] [--json] */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "cpuguard.h"
+#include "json.h"
+
+static volatile sig_atomic_t stop;
+static int64_t boot_to_real_ns;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* "2026-11-24T20:30:01.123456789Z" */
+static void format_time(uint64_t boot_ns, char *buf, size_t len)
+{
+	int64_t real = (int64_t)boot_ns + boot_to_real_ns;
+	time_t sec = real / 1000000000;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09lldZ", (long long)(real % 1000000000));
+}
+
+static void format_mask(const __u64 *words, char *buf, size_t len)
+{
+	struct cg_cpumask m = { 0 };
+
+	memcpy(m.bits, words, CPUGUARD_EVENT_WORDS * sizeof(uint64_t));
+	cpulist_format(&m, buf, len);
+}
+
+static void print_json(const struct cpuguard_event *e, const char *time, const char *req,
+		       const char *allowed)
+{
+	const char *cg = cgroup_path_of(e->cgroup_id);
+	const char *pcg = cgroup_path_of(e->policy_cgroup_id);
+
+	printf("{\"time\": \"%s\", \"action\": \"%s\", \"pid\": %u, \"tid\": %u, \"comm\": ", time,
+	       e->action == CPUGUARD_DENY ? "deny" : "audit", e->pid, e->tid);
+	json_write_string_n(stdout, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	printf(", \"target_pid\": %u, \"target_tid\": %u, \"target_comm\": ", e->target_pid, e->target_tid);
+	json_write_string_n(stdout, e->target_comm, strnlen(e->target_comm, sizeof(e->target_comm)));
+	printf(", \"cgroup\": ");
+	cg ? json_write_string(stdout, cg) : (void)printf("null");
+	printf(", \"cgroup_id\": %llu, \"policy_cgroup\": ", (unsigned long long)e->cgroup_id);
+	pcg ? json_write_string(stdout, pcg) : (void)printf("null");
+	printf(", \"requested\": \"%s\", \"allowed\": \"%s\", \"truncated\": %s}\n", req, allowed,
+	       e->flags & CPUGUARD_EVENT_TRUNCATED ? "true" : "false");
+}
+
+static void print_text(const struct cpuguard_event *e, const char *time, const char *req,
+		       const char *allowed)
+{
+	const char *cg = cgroup_path_of(e->cgroup_id);
+
+	printf("%s %s: %.16s[%u/%u] set affinity of %.16s[%u/%u] in %s to %s; allowed %s%s\n", time,
+	       e->action == CPUGUARD_DENY ? "DENY" : "AUDIT (would deny)", e->comm, e->pid, e->tid,
+	       e->target_comm, e->target_pid, e->target_tid, cg ? cg : "(removed cgroup)",
+	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req, allowed,
+	       e->flags & CPUGUARD_EVENT_TRUNCATED ? " (masks truncated to 1024 CPUs)" : "");
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct options *o = ctx;
+	const struct cpuguard_event *e = data;
+	char time[64], req[CPUGUARD_EVENT_CPUS * 6], allowed[CPUGUARD_EVENT_CPUS * 6];
+
+	if (size < sizeof(*e))
+		return 0;
+	format_time(e->time_ns, time, sizeof(time));
+	format_mask(e->requested, req, sizeof(req));
+	format_mask(e->allowed, allowed, sizeof(allowed));
+	if (o->json)
+		print_json(e, time, req, allowed);
+	else
+		print_text(e, time, req, allowed);
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_audit(const struct options *o)
+{
+	struct ring_buffer *rb;
+	struct guard g;
+	int err = 0;
+
+	if (require_caps("audit") || guard_open(o->pin_dir, &g, false))
+		return EXIT_FAIL;
+	boot_to_real_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME);
+	rb = ring_buffer__new(g.events, handle_event, (void *)o, NULL);
+	if (!rb) {
+		fprintf(stderr, "cpuguard audit: cannot open the event ring buffer: %s\n", strerror(errno));
+		guard_close(&g);
+		return EXIT_FAIL;
+	}
+	if (!o->follow) {
+		err = ring_buffer__consume(rb);
+	} else {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		while (!stop) {
+			err = ring_buffer__poll(rb, 500);
+			if (err == -EINTR) {
+				err = 0;
+				continue;
+			}
+			if (err < 0)
+				break;
+			err = 0;
+			if (!guard_loaded(o->pin_dir)) {
+				ring_buffer__consume(rb);
+				fprintf(stderr, "cpuguard audit: cpuguard was unloaded; no more events\n");
+				break;
+			}
+		}
+	}
+	ring_buffer__free(rb);
+	guard_close(&g);
+	if (err < 0) {
+		fprintf(stderr, "cpuguard audit: reading events failed: %s\n", strerror(-err));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Cgroup id -> path. A cgroup v2 id is the inode number of its directory in
+ * cgroupfs, so one walk of the hierarchy answers every id; it is walked
+ * again when an id is not found (the cgroup may be new). */
+#define _GNU_SOURCE
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cpuguard.h"
+
+struct cg_entry {
+	uint64_t id;
+	char *path;
+};
+
+static struct cg_entry *table;
+static size_t table_len, table_cap;
+
+static int add_dir(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	if (table_len == table_cap) {
+		size_t cap = table_cap ? 2 * table_cap : 256;
+		struct cg_entry *t = realloc(table, cap * sizeof(*t));
+
+		if (!t)
+			return -1;
+		table = t;
+		table_cap = cap;
+	}
+	const char *rel = fpath + strlen(CGROUP_ROOT);
+	table[table_len].id = sb->st_ino;
+	table[table_len].path = strdup(*rel ? rel : "/");
+	if (!table[table_len].path)
+		return -1;
+	table_len++;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct cg_entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void rebuild(void)
+{
+	for (size_t i = 0; i < table_len; i++)
+		free(table[i].path);
+	table_len = 0;
+	nftw(CGROUP_ROOT, add_dir, 64, FTW_PHYS | FTW_MOUNT);
+	qsort(table, table_len, sizeof(*table), by_id);
+}
+
+static const char *lookup(uint64_t id)
+{
+	struct cg_entry key = { .id = id }, *e;
+
+	e = table_len ? bsearch(&key, table, table_len, sizeof(*table), by_id) : NULL;
+	return e ? e->path : NULL;
+}
+
+/* NULL when no cgroup has that id (it was removed). */
+const char *cgroup_path_of(uint64_t id)
+{
+	static uint64_t last_miss;
+	const char *p = lookup(id);
+
+	if (p || id == last_miss)
+		return p;
+	rebuild();
+	p = lookup(id);
+	if (!p)
+		last_miss = id;
+	return p;
+}

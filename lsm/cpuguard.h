@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types shared by the BPF programs (cpuguard.bpf.c) and the CLI. */
+#ifndef CPUGUARD_H
+#define CPUGUARD_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* A bpf_cpumask is a full cpumask_t: NR_CPUS bits, 8192 on Debian. */
+#define CPUGUARD_MAX_CPUS 8192
+#define CPUGUARD_MAX_WORDS (CPUGUARD_MAX_CPUS / 64)
+/* Events carry masks up to this many CPUs and flag anything wider. */
+#define CPUGUARD_EVENT_CPUS 1024
+#define CPUGUARD_EVENT_WORDS (CPUGUARD_EVENT_CPUS / 64)
+
+/* One policy holds at most this many cgroups; the map holds two policies
+ * (the one in force and the one being written). */
+#define CPUGUARD_MAX_ENTRIES 32768
+
+enum cpuguard_mode {
+	CPUGUARD_ENFORCE = 0,
+	CPUGUARD_AUDIT = 1,
+};
+
+enum cpuguard_action {
+	CPUGUARD_DENY = 1,
+	CPUGUARD_WOULD_DENY = 2, /* audit mode: allowed, reported */
+};
+
+#ifdef __bpf__
+#define CPUGUARD_KPTR(type, name) struct type __attribute__((btf_type_tag("kptr"))) *name
+#else
+#define CPUGUARD_KPTR(type, name) __u64 name /* opaque to user space */
+#endif
+
+/* policy_map: which cgroup is confined to what, per policy generation.
+ * Apply writes a whole new generation, then flips state.active_gen. */
+struct policy_key {
+	__u64 cgroup_id;
+	__u32 gen;
+	__u32 pad;
+};
+
+struct policy_value {
+	CPUGUARD_KPTR(bpf_cpumask, mask); /* referenced; shared by a named set */
+	__u32 mode;                       /* enum cpuguard_mode */
+	__u32 set_id;                     /* the set it was installed from */
+};
+
+/* meta_map: what the operator wrote, for `show`; never read by checks. */
+#define CPUGUARD_NAME_MAX 64
+struct policy_meta {
+	char set_name[CPUGUARD_NAME_MAX]; /* "" for an inline CPU list */
+};
+
+/* set_map: staging for one apply. Each named set (and each inline CPU list)
+ * is one bpf_cpumask; every policy entry that uses it acquires its own
+ * reference from here. */
+struct set_value {
+	CPUGUARD_KPTR(bpf_cpumask, mask);
+};
+
+/* state_map[0] */
+struct cpuguard_state {
+	__u32 active_gen; /* 0 or 1: the generation checks read */
+	__u32 entries;    /* cgroups in the active generation; 0 = nothing to judge */
+};
+
+/* stats_map: per-CPU counters. events + dropped == denied + audited. */
+struct cpuguard_stats {
+	__u64 checks;  /* affinity requests judged against a policy */
+	__u64 allowed;
+	__u64 denied;
+	__u64 audited; /* would-be denials let through in audit mode */
+	__u64 events;  /* events put into the ring buffer */
+	__u64 dropped; /* events lost because the ring buffer was full */
+	__u64 errors;  /* requests denied because they could not be read */
+};
+
+#define CPUGUARD_EVENT_TRUNCATED 0x1 /* masks wider than CPUGUARD_EVENT_CPUS */
+#define CPUGUARD_EVENT_UNREADABLE 0x2 /* the request could not be read: denied */
+
+struct cpuguard_event {
+	__u64 time_ns;          /* CLOCK_BOOTTIME */
+	__u64 cgroup_id;        /* the target's cgroup */
+	__u64 policy_cgroup_id; /* the confined cgroup whose policy judged */
+	__u32 action;           /* enum cpuguard_action */
+	__u32 flags;            /* CPUGUARD_EVENT_* */
+	__u32 pid, tid;         /* caller */
+	__u32 target_pid, target_tid;
+	__u32 nr_cpu_ids;
+	__u32 pad;
+	char comm[16];
+	char target_comm[16];
+	__u64 requested[CPUGUARD_EVENT_WORDS];
+	__u64 allowed[CPUGUARD_EVENT_WORDS];
+};
+
+/* Context of the SEC("syscall") programs that install and read policy. */
+struct set_create_args {
+	__u32 set_id;
+	__s32 err;
+	__u64 bits[CPUGUARD_MAX_WORDS];
+};
+
+struct policy_install_args {
+	__u64 cgroup_id;
+	__u32 gen;
+	__u32 set_id;
+	__u32 mode;
+	__s32 err;
+};
+
+struct policy_read_args {
+	__u64 cgroup_id;
+	__u32 gen;
+	__s32 err;
+	__u64 bits[CPUGUARD_MAX_WORDS];
+};
+
+#endif
