@@ -1,0 +1,52 @@
+# Policies replaced as fast as apply can run while sched_setaffinity calls
+# are judged: a policy mask released by an apply must never be misread by a
+# check running at that moment. /s alternates between 0-2 and 1-3; a request
+# for 1-2 lies inside both, a request for 0-3 inside neither.
+. /lib/cpuguard-test.sh
+CALLS=${SWAP_STRESS_CALLS:-100000}
+cpuguard load >/dev/null || fail "load"
+mkdir -p $CG/s
+printf 'set low 0-2\ncgroup /s low\n' >/tmp/a.conf
+printf 'cgroup /s 1-3\n' >/tmp/b.conf
+cpuguard apply /tmp/a.conf >/dev/null
+
+(
+	n=0
+	while [ ! -e /tmp/stop ]; do
+		cpuguard apply /tmp/b.conf >/dev/null || echo "apply b failed"
+		cpuguard apply /tmp/a.conf >/dev/null || echo "apply a failed"
+		n=$((n + 2))
+	done
+	echo $n >/tmp/applies
+) &
+swapper=$!
+
+echo $$ >$CG/s/cgroup.procs
+run_rc affinity loop $CALLS 1-2 ok; inside=$RC
+run_rc affinity loop $((CALLS / 2)) 0-3 EPERM; outside=$RC
+echo $$ >$CG/cgroup.procs
+touch /tmp/stop
+wait $swapper
+applies=$(cat /tmp/applies)
+expect_eq "requests inside both policies all allowed" 0 $inside
+expect_eq "requests outside both policies all denied" 0 $outside
+[ "$applies" -ge 4 ] || fail "only $applies applies ran during the stress"
+pass "$applies applies during $((CALLS + CALLS / 2)) judged calls"
+expect_match "no unreadable requests" '"errors": 0' "$(cpuguard status --json)"
+
+# Harsher: swap /s between the two masks thousands of times a second and
+# release each replaced mask at once, with no grace-period wait: checks
+# running then read masks being released, and must still judge right.
+policy_churn /sys/fs/bpf/cpuguard $(stat -c %i $CG/s) 0-2 1-3 8 >/tmp/churn &
+churn=$!
+echo $$ >$CG/s/cgroup.procs
+run_rc affinity loop $CALLS 1-2 ok; inside=$RC
+run_rc affinity loop $((CALLS / 2)) 0-3 EPERM; outside=$RC
+echo $$ >$CG/cgroup.procs
+wait $churn || fail "policy_churn"
+expect_eq "churn: inside both, all allowed" 0 $inside
+expect_eq "churn: outside both, all denied" 0 $outside
+swaps=$(sed -n 's/ swaps//p' /tmp/churn)
+[ "$swaps" -ge 1000 ] || fail "only $swaps swaps"
+pass "$swaps mask swaps and releases during $((CALLS + CALLS / 2)) judged calls"
+expect_match "no unreadable requests" '"errors": 0' "$(cpuguard status --json)"
