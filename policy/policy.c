@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _DEFAULT_SOURCE /* statfs(), strndup() */
+#include "policy.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270 /* linux/magic.h */
+#endif
+
+#define NONE SIZE_MAX
+#define MAX_FIELDS 5             /* one more than the longest directive */
+#define ESC_MAX (4 * POLICY_LINE_MAX + 1)
+#define MASK_TEXT 128            /* CPU lists shown in messages are cut here */
+
+struct tok {
+	const char *s;
+	size_t n;
+};
+
+struct perr {
+	int line; /* 0 = not tied to a line */
+	size_t seq;
+	char *msg;
+};
+
+/* Open addressing; idx1 = index + 1 so that a zeroed slot is empty. */
+struct slot {
+	uint64_t h;
+	size_t len;
+	size_t idx1;
+};
+
+struct htab {
+	struct slot *s;
+	size_t cap, n;
+};
+
+/* A cgroup line naming a set; resolved once all sets are known. */
+struct setref {
+	size_t entry;
+	char name[POLICY_NAME_MAX];
+};
+
+struct ctx {
+	const char *name;
+	const struct policy_env *env;
+	struct policy *p;
+	size_t capsets, capentries, capsetbad, capentbad, caprefs, caperrs;
+	bool *set_bad;   /* per set: its CPU list was invalid */
+	bool *entry_bad; /* per entry: CPUs unknown, skip containment checks */
+	struct htab sets, cgroups;
+	struct setref *refs;
+	size_t nrefs;
+	struct perr *errs;
+	size_t nerrs;
+	int line;
+	bool oom;
+	char tokbuf[POLICY_LINE_MAX + 1];
+	char esc[2][ESC_MAX];
+};
+
+/* ---- small helpers ---- */
+
+/* Returns the (maybe moved) array with room for index n, NULL on OOM. */
+static void *grow(struct ctx *c, void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *na;
+
+	if (n < *cap)
+		return arr;
+	if (ncap > SIZE_MAX / size || !(na = realloc(arr, ncap * size))) {
+		c->oom = true;
+		return NULL;
+	}
+	*cap = ncap;
+	return na;
+}
+
+static const char *esc(struct ctx *c, int slot, struct tok t)
+{
+	cg_escape_bytes(c->esc[slot], ESC_MAX, t.s, t.n);
+	return c->esc[slot];
+}
+
+static const char *esc_str(struct ctx *c, int slot, const char *s)
+{
+	return esc(c, slot, (struct tok){ s, strlen(s) });
+}
+
+static bool tok_is(struct tok t, const char *word)
+{
+	return t.n == strlen(word) && memcmp(t.s, word, t.n) == 0;
+}
+
+/* Tokens are not NUL-terminated in the buffer; cpulist_parse wants one. */
+static const char *tok_cstr(struct ctx *c, struct tok t)
+{
+	memcpy(c->tokbuf, t.s, t.n);
+	c->tokbuf[t.n] = '\0';
+	return c->tokbuf;
+}
+
+static void err_at(struct ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err_at(struct ctx *c, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *msg;
+	struct perr *na;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (!(na = grow(c, c->errs, &c->caperrs, c->nerrs, sizeof(*c->errs))))
+		return;
+	c->errs = na;
+	if (n < 0 || !(msg = malloc((size_t)n + 1))) {
+		c->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	c->errs[c->nerrs] = (struct perr){ line, c->nerrs, msg };
+	c->nerrs++;
+}
+
+/* A CPU list for a message; long ones are cut and marked with "...". */
+static const char *mask_text(const struct cg_cpumask *m, char buf[MASK_TEXT])
+{
+	if (cpulist_format(m, buf, MASK_TEXT - 3) < 0)
+		strcat(buf, "...");
+	return buf;
+}
+
+/* ---- hash table (keys live in sets[] / entries[]) ---- */
+
+static uint64_t fnv_step(uint64_t h, char c)
+{
+	return (h ^ (unsigned char)c) * UINT64_C(0x100000001b3);
+}
+
+#define FNV_INIT UINT64_C(0xcbf29ce484222325)
+
+static uint64_t fnv(const char *s, size_t n)
+{
+	uint64_t h = FNV_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		h = fnv_step(h, s[i]);
+	return h;
+}
+
+/* FNV's low bits are weak for similar keys; mix before masking. */
+static size_t ht_home(uint64_t h, size_t cap)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return (size_t)h & (cap - 1);
+}
+
+static void ht_put(struct htab *t, struct slot s)
+{
+	size_t i = ht_home(s.h, t->cap);
+
+	while (t->s[i].idx1)
+		i = (i + 1) & (t->cap - 1);
+	t->s[i] = s;
+	t->n++;
+}
+
+static bool ht_insert(struct ctx *c, struct htab *t, uint64_t h, size_t len, size_t idx)
+{
+	if ((t->n + 1) * 2 > t->cap) {
+		struct htab nt = { calloc(t->cap ? t->cap * 2 : 64, sizeof(struct slot)),
+				   t->cap ? t->cap * 2 : 64, 0 };
+
+		if (!nt.s) {
+			c->oom = true;
+			return false;
+		}
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->s[i].idx1)
+				ht_put(&nt, t->s[i]);
+		free(t->s);
+		*t = nt;
+	}
+	ht_put(t, (struct slot){ h, len, idx + 1 });
+	return true;
+}
+
+typedef const char *(*key_fn)(const struct ctx *c, size_t idx);
+
+static const char *set_key(const struct ctx *c, size_t idx)
+{
+	return c->p->sets[idx].name;
+}
+
+static const char *entry_key(const struct ctx *c, size_t idx)
+{
+	return c->p->entries[idx].path;
+}
+
+static size_t ht_find(const struct ctx *c, const struct htab *t, uint64_t h, struct tok key,
+		      key_fn keyof)
+{
+	if (!t->cap)
+		return NONE;
+	for (size_t i = ht_home(h, t->cap); t->s[i].idx1; i = (i + 1) & (t->cap - 1)) {
+		const struct slot *s = &t->s[i];
+
+		if (s->h == h && s->len == key.n && !memcmp(keyof(c, s->idx1 - 1), key.s, key.n))
+			return s->idx1 - 1;
+	}
+	return NONE;
+}
+
+static size_t find_set(const struct ctx *c, struct tok name)
+{
+	return ht_find(c, &c->sets, fnv(name.s, name.n), name, set_key);
+}
+
+static size_t find_entry(const struct ctx *c, struct tok path)
+{
+	return ht_find(c, &c->cgroups, fnv(path.s, path.n), path, entry_key);
+}
+
+/* ---- field checks ---- */
+
+/* Fields are split on blanks; a field starting with '#' ends the line. */
+static size_t tokenize(const char *s, size_t n, struct tok *t)
+{
+	size_t nt = 0, i = 0;
+
+	for (;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == n || s[i] == '#')
+			return nt;
+		size_t start = i;
+
+		while (i < n && s[i] != ' ' && s[i] != '\t')
+			i++;
+		if (nt < MAX_FIELDS)
+			t[nt] = (struct tok){ s + start, i - start };
+		nt++;
+	}
+}
+
+/* names[] are the two fields after the directive, for "missing ..." messages. */
+static bool fields_ok(struct ctx *c, const struct tok *t, size_t nt, size_t max,
+		      const char *const names[2], const char *usage)
+{
+	if (nt < 3) {
+		err_at(c, c->line, "missing %s%s%s (expected: %s)", names[nt - 1],
+		       nt == 1 ? " and " : "", nt == 1 ? names[1] : "", usage);
+		return false;
+	}
+	size_t bad = nt > max ? max : 0;
+
+	/* Only "cgroup" has an optional 4th field, and it must be "audit". */
+	if (nt > 3 && (max == 3 || !tok_is(t[3], "audit")))
+		bad = 3;
+	if (bad) {
+		err_at(c, c->line, "unexpected field \"%s\" (expected: %s)", esc(c, 0, t[bad]), usage);
+		return false;
+	}
+	return true;
+}
+
+static bool is_name_start(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_';
+}
+
+static bool is_name_char(char ch)
+{
+	return is_name_start(ch) || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
+}
+
+/* Names never start with a digit, so no name can be mistaken for a CPU list. */
+static bool check_name(struct ctx *c, struct tok t)
+{
+	if (!is_name_start(t.s[0])) {
+		err_at(c, c->line,
+		       "invalid set name \"%s\": must start with a letter or '_' (a CPU list is not a name)",
+		       esc(c, 0, t));
+		return false;
+	}
+	for (size_t i = 1; i < t.n; i++) {
+		if (!is_name_char(t.s[i])) {
+			err_at(c, c->line,
+			       "invalid set name \"%s\": only letters, digits, '_', '.' and '-' are allowed",
+			       esc(c, 0, t));
+			return false;
+		}
+	}
+	if (t.n >= POLICY_NAME_MAX) {
+		err_at(c, c->line, "set name \"%s\" is too long (%zu bytes, at most %d)", esc(c, 0, t),
+		       t.n, POLICY_NAME_MAX - 1);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_list(struct ctx *c, struct tok t, struct cg_cpumask *mask)
+{
+	const struct policy_env *env = c->env;
+	char err[512];
+
+	if (!cpulist_parse(tok_cstr(c, t), mask, env->nr_cpu_ids, env->possible, err, sizeof(err)))
+		return true;
+	err_at(c, c->line, "%s", err);
+	return false;
+}
+
+static bool is_dot_component(const char *s, size_t n)
+{
+	return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+/*
+ * Paths are rejected, never repaired: a confinement tool that guesses what
+ * "/a/../b" meant could confine the wrong cgroup. Only one trailing '/' is
+ * dropped, since "/a/" can only mean "/a". Returns the normalised length.
+ */
+static size_t check_path(struct ctx *c, struct tok t)
+{
+	size_t n = t.n;
+
+	if (t.s[0] != '/') {
+		err_at(c, c->line, "cgroup path \"%s\" is not absolute (must start with '/')", esc(c, 0, t));
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (t.s[i] == '/' && t.s[i - 1] == '/') {
+			err_at(c, c->line, "cgroup path \"%s\" contains '//' (paths are not normalised)",
+			       esc(c, 0, t));
+			return 0;
+		}
+	}
+	if (n > 1 && t.s[n - 1] == '/')
+		n--;
+	for (size_t start = 1, i = 1; i <= n; i++) {
+		if (i < n && t.s[i] != '/')
+			continue;
+		if (is_dot_component(t.s + start, i - start)) {
+			err_at(c, c->line,
+			       "cgroup path \"%s\" contains a '%.*s' component (paths are not normalised)",
+			       esc(c, 0, t), (int)(i - start), t.s + start);
+			return 0;
+		}
+		start = i + 1;
+	}
+	return n;
+}
+
+/* ---- directives ---- */
+
+static void add_set(struct ctx *c, struct tok name, const struct cg_cpumask *mask, bool bad)
+{
+	struct policy *p = c->p;
+	struct policy_set *ns = grow(c, p->sets, &c->capsets, p->nsets, sizeof(*ns));
+	bool *nb;
+
+	if (!ns)
+		return;
+	p->sets = ns;
+	if (!(nb = grow(c, c->set_bad, &c->capsetbad, p->nsets, sizeof(*nb))))
+		return;
+	c->set_bad = nb;
+	struct policy_set *s = &p->sets[p->nsets];
+
+	memset(s->name, 0, sizeof(s->name));
+	memcpy(s->name, name.s, name.n);
+	s->mask = *mask;
+	s->line = c->line;
+	if (ht_insert(c, &c->sets, fnv(name.s, name.n), name.n, p->nsets))
+		c->set_bad[p->nsets++] = bad;
+}
+
+static void parse_set(struct ctx *c, const struct tok *t, size_t nt)
+{
+	static const char *const names[2] = { "NAME", "CPULIST" };
+	struct cg_cpumask mask;
+
+	if (!fields_ok(c, t, nt, 3, names, "set NAME CPULIST"))
+		return;
+	bool name_ok = check_name(c, t[1]);
+	bool cpus_ok = parse_list(c, t[2], &mask); /* report both problems */
+
+	if (!name_ok)
+		return;
+	size_t first = find_set(c, t[1]);
+
+	if (first != NONE) {
+		err_at(c, c->line, "duplicate set \"%s\" (first defined at line %d)", esc(c, 0, t[1]),
+		       c->p->sets[first].line);
+		return;
+	}
+	add_set(c, t[1], &mask, !cpus_ok);
+}
+
+enum cpus_kind { CPUS_BAD, CPUS_LIST, CPUS_SET };
+
+static enum cpus_kind parse_cpus(struct ctx *c, struct tok t, struct cg_cpumask *mask)
+{
+	cg_cpumask_zero(mask);
+	if (is_name_start(t.s[0]))
+		return check_name(c, t) ? CPUS_SET : CPUS_BAD;
+	return parse_list(c, t, mask) ? CPUS_LIST : CPUS_BAD;
+}
+
+static bool add_ref(struct ctx *c, size_t entry, struct tok name)
+{
+	struct setref *nr = grow(c, c->refs, &c->caprefs, c->nrefs, sizeof(*nr));
+
+	if (!nr)
+		return false;
+	c->refs = nr;
+	nr[c->nrefs].entry = entry;
+	memset(nr[c->nrefs].name, 0, POLICY_NAME_MAX);
+	memcpy(nr[c->nrefs].name, name.s, name.n);
+	c->nrefs++;
+	return true;
+}
+
+static struct policy_entry *new_entry(struct ctx *c, struct tok path)
+{
+	struct policy *p = c->p;
+	struct policy_entry *ne = grow(c, p->entries, &c->capentries, p->nentries, sizeof(*ne));
+	bool *nb;
+	char *copy;
+
+	if (!ne)
+		return NULL;
+	p->entries = ne;
+	if (!(nb = grow(c, c->entry_bad, &c->capentbad, p->nentries, sizeof(*nb))))
+		return NULL;
+	c->entry_bad = nb;
+	if (!(copy = strndup(path.s, path.n))) {
+		c->oom = true;
+		return NULL;
+	}
+	if (!ht_insert(c, &c->cgroups, fnv(path.s, path.n), path.n, p->nentries)) {
+		free(copy);
+		return NULL;
+	}
+	ne = &p->entries[p->nentries++];
+	memset(ne, 0, sizeof(*ne));
+	ne->path = copy;
+	return ne;
+}
+
+static void add_entry(struct ctx *c, struct tok path, struct tok cpus, enum cpus_kind kind,
+		      const struct cg_cpumask *mask, enum policy_mode mode)
+{
+	struct policy_entry *e = new_entry(c, path);
+
+	if (!e)
+		return;
+	e->set = -1;
+	e->mask = *mask;
+	e->mode = mode;
+	e->line = c->line;
+	e->parent = -1;
+	c->entry_bad[c->p->nentries - 1] = kind != CPUS_LIST;
+	if (kind == CPUS_SET)
+		add_ref(c, c->p->nentries - 1, cpus);
+}
+
+static void parse_cgroup(struct ctx *c, const struct tok *t, size_t nt)
+{
+	static const char *const names[2] = { "PATH", "CPUS" };
+	struct cg_cpumask mask;
+
+	if (!fields_ok(c, t, nt, 4, names, "cgroup PATH CPUS [audit]"))
+		return;
+	size_t plen = check_path(c, t[1]);
+	enum cpus_kind kind = parse_cpus(c, t[2], &mask); /* report both problems */
+
+	if (!plen)
+		return;
+	struct tok path = { t[1].s, plen };
+	size_t first = find_entry(c, path);
+
+	if (first != NONE) {
+		err_at(c, c->line, "duplicate cgroup %s (first at line %d)", esc(c, 0, path),
+		       c->p->entries[first].line);
+		return;
+	}
+	add_entry(c, path, t[2], kind, &mask, nt == 4 ? POLICY_AUDIT : POLICY_ENFORCE);
+}
+
+static void parse_line(struct ctx *c, const char *s, size_t n)
+{
+	struct tok t[MAX_FIELDS];
+	size_t nt;
+
+	if (n > POLICY_LINE_MAX) {
+		err_at(c, c->line, "line too long (%zu bytes, at most %d)", n, POLICY_LINE_MAX);
+		return;
+	}
+	if (memchr(s, '\0', n)) {
+		err_at(c, c->line, "NUL byte in line");
+		return;
+	}
+	nt = tokenize(s, n, t);
+	if (!nt)
+		return;
+	if (tok_is(t[0], "set"))
+		parse_set(c, t, nt);
+	else if (tok_is(t[0], "cgroup"))
+		parse_cgroup(c, t, nt);
+	else
+		err_at(c, c->line, "unknown directive \"%s\" (expected 'set' or 'cgroup')",
+		       esc(c, 0, t[0]));
+}
+
+static void parse_lines(struct ctx *c, const char *buf, size_t len)
+{
+	for (size_t pos = 0; pos < len && !c->oom;) {
+		const char *s = buf + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+		if (c->line == INT_MAX) {
+			err_at(c, 0, "too many lines (at most %d)", INT_MAX - 1);
+			return;
+		}
+		c->line++;
+		parse_line(c, s, n);
+		pos += n + 1;
+	}
+}
+
+/* ---- validation after all lines are read ---- */
+
+static void resolve_refs(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nrefs; i++) {
+		struct policy_entry *e = &c->p->entries[c->refs[i].entry];
+		struct tok name = { c->refs[i].name, strlen(c->refs[i].name) };
+		size_t s = find_set(c, name);
+
+		if (s == NONE) {
+			err_at(c, e->line, "unknown set \"%s\" (sets must be defined before use)",
+			       esc(c, 0, name));
+		} else if (c->p->sets[s].line > e->line) {
+			err_at(c, e->line,
+			       "set \"%s\" is used before its definition at line %d (sets must be defined before use)",
+			       esc(c, 0, name), c->p->sets[s].line);
+		} else {
+			e->set = (int)s;
+			e->mask = c->p->sets[s].mask;
+			c->entry_bad[c->refs[i].entry] = c->set_bad[s];
+		}
+	}
+}
+
+static void check_limit(struct ctx *c)
+{
+	size_t max = c->env->max_entries;
+
+	if (max && c->p->nentries > max)
+		err_at(c, c->p->entries[max].line, "too many cgroup entries (%zu, at most %zu)",
+		       c->p->nentries, max);
+}
+
+static void resolve_paths(struct ctx *c)
+{
+	const struct policy_env *env = c->env;
+	char err[256];
+
+	if (!env->resolve)
+		return;
+	for (size_t i = 0; i < c->p->nentries; i++) {
+		struct policy_entry *e = &c->p->entries[i];
+
+		err[0] = '\0';
+		if (env->resolve(env, e->path, &e->cgroup_id, err, sizeof(err)))
+			err_at(c, e->line, "cgroup %s: %s", esc_str(c, 0, e->path),
+			       err[0] ? err : "cannot resolve");
+	}
+}
+
+/*
+ * Nearest confined ancestor = longest proper prefix ending at a '/'
+ * boundary that is an entry, down to "/". The hashes of all prefixes come
+ * from one pass over the path (FNV is a running hash), so the cost is
+ * linear in the path length, not quadratic.
+ */
+static size_t find_parent(struct ctx *c, const char *path)
+{
+	struct tok pfx[POLICY_LINE_MAX / 2 + 2];
+	uint64_t hs[POLICY_LINE_MAX / 2 + 2];
+	size_t len = strlen(path), np = 0;
+	uint64_t h = FNV_INIT;
+
+	if (len > POLICY_LINE_MAX) /* cannot happen: paths come from lines */
+		return NONE;
+
+	for (size_t k = 0; k < len; k++) {
+		if (path[k] == '/' && k > 0) {
+			pfx[np] = (struct tok){ path, k };
+			hs[np++] = h;
+		}
+		h = fnv_step(h, path[k]);
+		if (k == 0 && len > 1) {
+			pfx[np] = (struct tok){ path, 1 }; /* the root "/" */
+			hs[np++] = h;
+		}
+	}
+	while (np--) {
+		size_t idx = ht_find(c, &c->cgroups, hs[np], pfx[np], entry_key);
+
+		if (idx != NONE)
+			return idx;
+	}
+	return NONE;
+}
+
+static void check_inside(struct ctx *c, size_t i, size_t parent)
+{
+	const struct policy_entry *e = &c->p->entries[i], *a = &c->p->entries[parent];
+	char mine[MASK_TEXT], theirs[MASK_TEXT];
+
+	/* An entry whose CPUs are unknown already has its own error. */
+	if (c->entry_bad[i] || c->entry_bad[parent] || cg_cpumask_subset(&e->mask, &a->mask))
+		return;
+	err_at(c, e->line, "CPUs %s of %s are not inside %s of its confined ancestor %s (line %d)",
+	       mask_text(&e->mask, mine), esc_str(c, 0, e->path), mask_text(&a->mask, theirs),
+	       esc_str(c, 1, a->path), a->line);
+}
+
+static void link_ancestors(struct ctx *c)
+{
+	for (size_t i = 0; i < c->p->nentries; i++) {
+		size_t parent = find_parent(c, c->p->entries[i].path);
+
+		if (parent == NONE)
+			continue;
+		c->p->entries[i].parent = (int)parent;
+		check_inside(c, i, parent);
+	}
+}
+
+/* ---- reporting ---- */
+
+static int cmp_err(const void *a, const void *b)
+{
+	const struct perr *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Errors are found in several passes; the user reads them in file order. */
+static void emit(struct ctx *c, FILE *f)
+{
+	const char *name = esc_str(c, 0, c->name);
+
+	if (c->nerrs) /* qsort(NULL, 0, ...) is undefined */
+		qsort(c->errs, c->nerrs, sizeof(*c->errs), cmp_err);
+	for (size_t i = 0; f && i < c->nerrs; i++) {
+		if (c->errs[i].line)
+			fprintf(f, "%s:%d: %s\n", name, c->errs[i].line, c->errs[i].msg);
+		else
+			fprintf(f, "%s: %s\n", name, c->errs[i].msg);
+	}
+	if (f && c->oom)
+		fprintf(f, "%s: out of memory\n", name);
+}
+
+static void ctx_free(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nerrs; i++)
+		free(c->errs[i].msg);
+	free(c->errs);
+	free(c->refs);
+	free(c->set_bad);
+	free(c->entry_bad);
+	free(c->sets.s);
+	free(c->cgroups.s);
+	free(c);
+}
+
+static void validate(struct ctx *c)
+{
+	if (c->oom)
+		return;
+	resolve_refs(c);
+	check_limit(c);
+	resolve_paths(c);
+	link_ancestors(c);
+}
+
+int policy_parse_buffer(const char *name, const char *buf, size_t len,
+			const struct policy_env *env, struct policy *out, FILE *errs)
+{
+	static const struct policy_env syntax_only = { .nr_cpu_ids = CG_MAX_CPUS };
+	struct ctx *c = calloc(1, sizeof(*c));
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	if (!c) {
+		if (errs)
+			fprintf(errs, "%s: out of memory\n", name);
+		return 1;
+	}
+	c->name = name ? name : "(policy)";
+	c->env = env ? env : &syntax_only;
+	c->p = out;
+	parse_lines(c, buf, len);
+	validate(c);
+	emit(c, errs);
+	n = (int)(c->nerrs > INT_MAX - 1 ? INT_MAX - 1 : c->nerrs) + c->oom;
+	ctx_free(c);
+	return n;
+}
+
+/* Whole file in memory: policies are read once, and lines need no copying. */
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		if (n == cap) {
+			char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap ? cap * 2 : 65536);
+
+			if (!nb) {
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		n += fread(buf + n, 1, cap - n, f);
+		if (ferror(f)) {
+			free(buf);
+			return NULL;
+		}
+		if (feof(f))
+			break;
+	}
+	*len = n;
+	return buf;
+}
+
+static int file_error(const char *path, const char *what, FILE *errs)
+{
+	const char *why = strerror(errno);
+	size_t size = 4 * strlen(path) + 1;
+	char *e = malloc(size);
+
+	if (errs && e)
+		cg_escape_bytes(e, size, path, strlen(path));
+	if (errs)
+		fprintf(errs, "%s: %s: %s\n", e ? e : "(policy file)", what, why);
+	free(e);
+	return 1;
+}
+
+int policy_parse_file(const char *path, const struct policy_env *env, struct policy *out,
+		      FILE *errs)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t len;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return file_error(path, "cannot open", errs);
+	buf = read_all(f, &len);
+	if (!buf) {
+		int saved = errno;
+
+		fclose(f);
+		errno = saved;
+		return file_error(path, "cannot read", errs);
+	}
+	fclose(f);
+	n = policy_parse_buffer(path, buf, len, env, out, errs);
+	free(buf);
+	return n;
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nentries; i++)
+		free(p->entries[i].path);
+	free(p->sets);
+	free(p->entries);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- the real resolver ---- */
+
+int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64_t *id, char *err,
+			  size_t errlen)
+{
+	const char *root = env && env->cgroup_root ? env->cgroup_root : CGROUP2_ROOT_DEFAULT;
+	char full[PATH_MAX];
+	struct stat st;
+	struct statfs sfs;
+	int n = snprintf(full, sizeof(full), "%s%s", root, strcmp(path, "/") ? path : "");
+
+	if (n < 0 || (size_t)n >= sizeof(full)) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	if (stat(full, &st)) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			snprintf(err, errlen, "no such cgroup");
+		else
+			snprintf(err, errlen, "cannot stat: %s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode) && statfs(full, &sfs)) {
+		snprintf(err, errlen, "cannot statfs: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		snprintf(err, errlen, "not a cgroup v2 directory");
+		return -1;
+	}
+	*id = (uint64_t)st.st_ino;
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The cpuguard policy language:
+ *
+ *   # comments run to the end of the line; blank lines are ignored
+ *   set NAME CPULIST             # a named CPU set
+ *   cgroup PATH CPUS [audit]     # confine a cgroup; CPUS is a CPULIST or a set NAME
+ *
+ * Fields are separated by spaces and tabs. A '#' that starts a field starts
+ * a comment (so "/a#b" is a path, "/a #b" is a path and a comment).
+ * Sets must be defined before the lines that use them.
+ */
+#ifndef CPUGUARD_POLICY_H
+#define CPUGUARD_POLICY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpulist.h"
+
+#define POLICY_NAME_MAX 64    /* set names: [A-Za-z_][A-Za-z0-9_.-]*, at most 63 bytes */
+#define POLICY_LINE_MAX 4096  /* bytes per line, newline excluded */
+#define CGROUP2_ROOT_DEFAULT "/sys/fs/cgroup"
+
+enum policy_mode { POLICY_ENFORCE = 0, POLICY_AUDIT = 1 };
+
+struct policy_set {
+	char name[POLICY_NAME_MAX];
+	struct cg_cpumask mask;
+	int line;
+};
+
+struct policy_entry {
+	char *path;             /* absolute within the cgroup2 hierarchy, no trailing '/' ("/" = root) */
+	uint64_t cgroup_id;     /* filled by validation from env->resolve */
+	int set;                /* index into sets[] or -1 for an inline CPU list */
+	struct cg_cpumask mask; /* resolved CPUs (copied from the set when set >= 0) */
+	enum policy_mode mode;
+	int line;
+	int parent;             /* index of nearest confined ancestor entry, or -1 */
+};
+
+struct policy {
+	struct policy_set *sets;
+	size_t nsets;
+	struct policy_entry *entries; /* in file order */
+	size_t nentries;
+};
+
+struct policy_env {
+	unsigned nr_cpu_ids;               /* clamped to CG_MAX_CPUS */
+	const struct cg_cpumask *possible; /* NULL = all CPUs below nr_cpu_ids */
+	/*
+	 * Resolve a cgroup path. Return 0 and set *id (the cgroup id = inode of
+	 * the directory in cgroup2fs), or -1 with a message in err. NULL skips
+	 * resolution (cgroup_id stays 0).
+	 */
+	int (*resolve)(const struct policy_env *env, const char *path, uint64_t *id, char *err,
+		       size_t errlen);
+	const char *cgroup_root; /* e.g. "/sys/fs/cgroup"; NULL = CGROUP2_ROOT_DEFAULT */
+	size_t max_entries;      /* 0 = no limit */
+};
+
+/*
+ * stat(cgroup_root + path): "no such cgroup" if missing, "not a cgroup v2
+ * directory" if not a directory on a cgroup2 filesystem.
+ */
+int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64_t *id, char *err,
+			  size_t errlen);
+
+/*
+ * Parse and validate. Every error of the file is written to errs (may be
+ * NULL) as "NAME:LINE: message\n", sorted by line; errors not tied to a
+ * line are "NAME: message\n". Returns the number of errors (0 = valid).
+ * *out is always initialised and must be released with policy_free(), even
+ * on error. Entries whose path is malformed or duplicated are left out of
+ * *out; the others are kept. env == NULL checks syntax only (any CPU below
+ * CG_MAX_CPUS, no path resolution). Checks run on the whole file, so the
+ * order of lines does not matter except that a set must be defined before
+ * a cgroup line uses it.
+ */
+int policy_parse_buffer(const char *name, const char *buf, size_t len,
+			const struct policy_env *env, struct policy *out, FILE *errs);
+/* As above; the file name is `path`. Open/read failure: "PATH: cannot open: <strerror>". */
+int policy_parse_file(const char *path, const struct policy_env *env, struct policy *out,
+		      FILE *errs);
+void policy_free(struct policy *p);
+
+#endif
