@@ -9,6 +9,7 @@ out=$1 tests=$2 lib=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
+chmod 755 "$root"   # "/" of the VM: other users must traverse it
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,lib,lib64,tests,proc,sys,dev,tmp,run,etc}

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Boot the test VM once and collect every test's result.
-#   run-vm.sh KERNEL INITRD RESULTS_FILE [TESTS] [EXTRA_APPEND]
-# TESTS is "all" or a comma-separated list of test names. The VM writes
-# results to its second serial port, which lands in RESULTS_FILE; the kernel
-# console goes to RESULTS_FILE.console. Exits non-zero when the VM did not
-# finish its run (panic, hang, timeout): every test it did not report then
-# fails on its own in check-result.sh.
+#   run-vm.sh KERNEL INITRD RESULTS_FILE [TESTS] [EXTRA_APPEND] [ACCEL]
+# TESTS is "all" or a comma-separated list of test names. ACCEL is QEMU's
+# -accel value for this kernel (default $CPUGUARD_VM_ACCEL, else tcg), e.g.
+# "tcg,thread=single" for a kernel that is unreliable under multi-threaded
+# TCG. The VM writes results to its second serial port, which lands in
+# RESULTS_FILE; the kernel console goes to RESULTS_FILE.console, and what was
+# booted how (kernel file, its Debian package from scripts/setup.sh's .pkg
+# file, accel, command line, seconds, date) to RESULTS_FILE.meta. Exits
+# non-zero when the VM did not finish its run (panic, hang, timeout): every
+# test it did not report then fails on its own in check-result.sh.
 set -uo pipefail
 kernel=$1 initrd=$2 results=$3 tests=${4:-all} extra=${5:-}
 : "${CPUGUARD_VM_SMP:=4}"
@@ -13,20 +17,41 @@ kernel=$1 initrd=$2 results=$3 tests=${4:-all} extra=${5:-}
 : "${CPUGUARD_VM_TIMEOUT:=900}"    # whole boot, seconds
 : "${CPUGUARD_TEST_TIMEOUT:=240}"  # one test, seconds
 : "${CPUGUARD_VM_ACCEL:=tcg}"
+accel=${6:-$CPUGUARD_VM_ACCEL}
 
 if [ ! -r "$kernel" ]; then
 	echo "run-vm: kernel $kernel missing: run scripts/setup.sh" >&2
 	exit 1
 fi
-rm -f "$results" "$results.console"
+append="console=ttyS0 quiet panic=-1 oops=panic cpuguard.tests=$tests cpuguard.timeout=$CPUGUARD_TEST_TIMEOUT${extra:+ $extra}"
+# x86's COMMAND_LINE_SIZE is 2048: the kernel would cut the rest silently.
+if [ ${#append} -ge 2048 ]; then
+	echo "run-vm: kernel command line too long (${#append} bytes): shorten the test list" >&2
+	exit 1
+fi
+rm -f "$results" "$results.console" "$results.meta"
+start=$(date +%s)
 timeout -s KILL "$CPUGUARD_VM_TIMEOUT" qemu-system-x86_64 \
-	-machine q35 -accel "$CPUGUARD_VM_ACCEL" -cpu max \
+	-machine q35 -accel "$accel" -cpu max \
 	-m "$CPUGUARD_VM_MEM" -smp "$CPUGUARD_VM_SMP" \
 	-display none -no-reboot -monitor none \
 	-serial "file:$results.console" -serial "file:$results" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet panic=-1 oops=panic cpuguard.tests=$tests cpuguard.timeout=$CPUGUARD_TEST_TIMEOUT $extra"
+	-append "$append"
 rc=$?
+seconds=$(($(date +%s) - start))
+kfile=$(readlink -f "$kernel")
+{
+	echo "kernel_file=$kfile"
+	[ -r "$kfile.pkg" ] && cat "$kfile.pkg"
+	echo "accel=$accel"
+	echo "smp=$CPUGUARD_VM_SMP"
+	echo "append=$append"
+	echo "qemu_rc=$rc"
+	echo "seconds=$seconds"
+	echo "date=$(date -u +%Y-%m-%d)"
+} >"$results.meta"
+echo "run-vm: $(basename "$kfile") -accel $accel: VM ran $seconds s (qemu exit $rc)"
 # The serial line turns \n into \r\n.
 [ -f "$results" ] && sed -i 's/\r$//' "$results"
 if ! grep -q '^CPUGUARD-VM-DONE' "$results" 2>/dev/null; then

@@ -11,17 +11,23 @@
  *                                     itself
  *   affinity loop N CPULIST EXPECT    N calls on itself; EXPECT ok|EPERM;
  *                                     prints how many verdicts differed
+ *   affinity clone-into CGROUP_DIR    clone3(CLONE_INTO_CGROUP) a child into
+ *                                     that cgroup; the child prints its cgroup
  *
  * Prints "ok" or the errno name; exit 0 when the call(s) succeeded (loop:
  * when every verdict was as expected), 1 otherwise, 2 on usage errors. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "cpulist.h"
 
@@ -158,6 +164,32 @@ static int do_get(pid_t pid)
 	return 0;
 }
 
+/* A fork into a cgroup reaches the same LSM hook (cpuset_can_fork). */
+static int do_clone_into(const char *dir)
+{
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), status;
+	long pid;
+
+	if (fd < 0)
+		return report(errno);
+	args.cgroup = fd;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return report(errno);
+	if (pid == 0) {
+		char buf[512];
+		FILE *f = fopen("/proc/self/cgroup", "r");
+
+		if (f && fgets(buf, sizeof(buf), f))
+			printf("child in %s", buf);
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return report(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "set"))
@@ -170,6 +202,9 @@ int main(int argc, char **argv)
 		return do_thread(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "loop"))
 		return do_loop(atol(argv[2]), argv[3], argv[4]);
-	fprintf(stderr, "usage: affinity set PID CPULIST | get PID | sched PID | thread CPULIST | loop N CPULIST ok|EPERM\n");
+	if (argc == 3 && !strcmp(argv[1], "clone-into"))
+		return do_clone_into(argv[2]);
+	fprintf(stderr, "usage: affinity set PID CPULIST | get PID | sched PID | thread CPULIST | "
+			"loop N CPULIST ok|EPERM | clone-into CGROUP_DIR\n");
 	return 2;
 }
