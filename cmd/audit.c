@@ -50,8 +50,9 @@ static void format_mask(const __u64 *words, char *buf, size_t len)
 static void print_json(const struct cpuguard_event *e, const char *time, const char *req,
 		       const char *allowed)
 {
-	const char *cg = cgroup_path_of(e->cgroup_id);
-	const char *pcg = cgroup_path_of(e->policy_cgroup_id);
+	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
+	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
+	const char *pcg = cgroup_path_of(e->policy_cgroup_id, pcgbuf, sizeof(pcgbuf));
 
 	printf("{\"time\": \"%s\", \"action\": \"%s\", \"pid\": %u, \"tid\": %u, \"comm\": ", time,
 	       e->action == CPUGUARD_DENY ? "deny" : "audit", e->pid, e->tid);
@@ -69,7 +70,8 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 static void print_text(const struct cpuguard_event *e, const char *time, const char *req,
 		       const char *allowed)
 {
-	const char *cg = cgroup_path_of(e->cgroup_id);
+	char cgbuf[CGROUP_PATH_MAX];
+	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
 
 	printf("%s %s: %.16s[%u/%u] set affinity of %.16s[%u/%u] in %s to %s; allowed %s%s\n", time,
 	       e->action == CPUGUARD_DENY ? "DENY" : "AUDIT (would deny)", e->comm, e->pid, e->tid,

@@ -63,17 +63,20 @@ static const char *lookup(uint64_t id)
 	return e ? e->path : NULL;
 }
 
-/* NULL when no cgroup has that id (it was removed). */
-const char *cgroup_path_of(uint64_t id)
+/* Copy the path of cgroup @id into @buf; NULL when no cgroup has that id
+ * (it was removed). The copy matters: a later miss rebuilds the table. */
+const char *cgroup_path_of(uint64_t id, char *buf, size_t len)
 {
 	static uint64_t last_miss;
 	const char *p = lookup(id);
 
-	if (p || id == last_miss)
-		return p;
-	rebuild();
-	p = lookup(id);
-	if (!p)
-		last_miss = id;
-	return p;
+	if (!p && id != last_miss) {
+		rebuild();
+		p = lookup(id);
+		if (!p)
+			last_miss = id;
+	}
+	if (!p || snprintf(buf, len, "%s", p) >= (int)len)
+		return NULL;
+	return buf;
 }

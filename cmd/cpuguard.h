@@ -57,7 +57,8 @@ int run_syscall_prog(int prog_fd, void *args, size_t size);
 int wait_for_checks(void);
 
 /* cgpath.c: cgroup id -> path below the cgroup2 mount ("/a/b"). */
-const char *cgroup_path_of(uint64_t id);
+#define CGROUP_PATH_MAX 4096
+const char *cgroup_path_of(uint64_t id, char *buf, size_t len);
 
 /* commands */
 int cmd_load(const struct options *o);

@@ -10,7 +10,7 @@
 
 struct shown {
 	uint64_t cgroup_id;
-	const char *path; /* NULL: the cgroup was removed */
+	char *path; /* NULL: the cgroup was removed */
 	char *cpus;
 	char set[CPUGUARD_NAME_MAX];
 	uint32_t mode;
@@ -18,8 +18,10 @@ struct shown {
 
 static void free_shown(struct shown *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(v[i].cpus);
+		free(v[i].path);
+	}
 	free(v);
 }
 
@@ -68,7 +70,10 @@ static int collect(const struct guard *g, struct shown **out, size_t *n)
 			continue; /* replaced under us by a concurrent apply */
 		bpf_map_lookup_elem(g->meta_map, &key, &meta);
 		s->cgroup_id = key.cgroup_id;
-		s->path = cgroup_path_of(key.cgroup_id);
+		static char pbuf[CGROUP_PATH_MAX];
+		const char *path = cgroup_path_of(key.cgroup_id, pbuf, sizeof(pbuf));
+		if (path && !(s->path = strdup(path)))
+			goto fail;
 		s->mode = val.mode;
 		static char buf[CPUGUARD_MAX_CPUS * 6];
 		cpulist_format(&mask, buf, sizeof(buf));
