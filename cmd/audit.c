@@ -63,7 +63,12 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 	cg ? json_write_string(stdout, cg) : (void)printf("null");
 	printf(", \"cgroup_id\": %llu, \"policy_cgroup\": ", (unsigned long long)e->cgroup_id);
 	pcg ? json_write_string(stdout, pcg) : (void)printf("null");
-	printf(", \"requested\": \"%s\", \"allowed\": \"%s\", \"truncated\": %s}\n", req, allowed,
+	/* A request that could not be read (denied, fail closed) is null. */
+	if (e->flags & CPUGUARD_EVENT_UNREADABLE)
+		printf(", \"requested\": null");
+	else
+		printf(", \"requested\": \"%s\"", req);
+	printf(", \"allowed\": \"%s\", \"truncated\": %s}\n", allowed,
 	       e->flags & CPUGUARD_EVENT_TRUNCATED ? "true" : "false");
 }
 

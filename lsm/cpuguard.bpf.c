@@ -174,8 +174,9 @@ static struct policy_value *policy_of(struct task_struct *p, __u32 gen, __u64 *p
 	return policy;
 }
 
-/* Copy the kernel's requested mask and the policy mask into @s and tell
- * whether the request, restricted to the possible CPUs, lies inside. */
+/* Copy the policy mask and the kernel's copy of the requested mask into @s.
+ * The policy mask first, so that an event can show it even when the
+ * request cannot be read. */
 static int read_masks(struct scratch *s, __u64 mask_addr, struct policy_value *policy)
 {
 	__u32 size = nr_cpu_words * 8;
@@ -183,10 +184,12 @@ static int read_masks(struct scratch *s, __u64 mask_addr, struct policy_value *p
 
 	if (size > sizeof(s->requested))
 		return -EINVAL;
-	if (!mask_addr || bpf_probe_read_kernel(s->requested, size, (void *)mask_addr))
-		return -ENOENT;
 	allowed = policy->mask; /* RCU pointer: valid until this program returns */
-	if (!allowed || bpf_probe_read_kernel(s->allowed, size, allowed))
+	if (!allowed || bpf_probe_read_kernel(s->allowed, size, allowed)) {
+		__builtin_memset(s->allowed, 0, sizeof(s->allowed));
+		return -ENOENT;
+	}
+	if (!mask_addr || bpf_probe_read_kernel(s->requested, size, (void *)mask_addr))
 		return -ENOENT;
 	s->requested[(nr_cpu_words - 1) & (CPUGUARD_MAX_WORDS - 1)] &= last_word_mask;
 	return 0;
@@ -225,9 +228,9 @@ static __always_inline void report_event(struct task_struct *p, const struct scr
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	__builtin_memcpy(e->target_comm, p->comm, sizeof(e->target_comm));
 	for (__u32 w = 0; w < CPUGUARD_EVENT_WORDS; w++) {
-		bool valid = w < nr_cpu_words && !(flags & CPUGUARD_EVENT_UNREADABLE);
+		bool valid = w < nr_cpu_words;
 
-		e->requested[w] = valid ? s->requested[w] : 0;
+		e->requested[w] = valid && !(flags & CPUGUARD_EVENT_UNREADABLE) ? s->requested[w] : 0;
 		e->allowed[w] = valid ? s->allowed[w] : 0;
 	}
 	bpf_ringbuf_submit(e, 0);
@@ -261,7 +264,9 @@ int BPF_PROG(judge_affinity_request, struct task_struct *p)
 		return -EPERM; /* cannot happen: per-CPU arrays of one element */
 	stats->checks++;
 
-	/* Consume the request so that no later call can be judged against it. */
+	/* Consume the request so that no later call can be judged against it.
+	 * (Not cross-checked against the pid argument: that is in the caller's
+	 * pid namespace, p->pid in the initial one.) */
 	req = bpf_task_storage_get(&request_map, bpf_get_current_task_btf(), 0, 0);
 	if (req) {
 		mask_addr = req->mask_addr;
@@ -280,7 +285,8 @@ int BPF_PROG(judge_affinity_request, struct task_struct *p)
 		stats->allowed++;
 		return 0;
 	}
-	if (policy->mode == CPUGUARD_AUDIT && !(flags & CPUGUARD_EVENT_UNREADABLE)) {
+	/* Audit mode never denies, not even what it cannot read. */
+	if (policy->mode == CPUGUARD_AUDIT) {
 		stats->audited++;
 		report_event(p, s, CPUGUARD_WOULD_DENY, flags, policy_cgid, stats);
 		return 0;
