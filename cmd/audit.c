@@ -75,13 +75,15 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 static void print_text(const struct cpuguard_event *e, const char *time, const char *req,
 		       const char *allowed)
 {
-	char cgbuf[CGROUP_PATH_MAX];
+	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
+	const char *pcg = cgroup_path_of(e->policy_cgroup_id, pcgbuf, sizeof(pcgbuf));
 
-	printf("%s %s: %.16s[%u/%u] set affinity of %.16s[%u/%u] in %s to %s; allowed %s%s\n", time,
+	printf("%s %s: %.16s[%u/%u] set affinity of %.16s[%u/%u] in %s to %s; allowed %s by %s%s\n", time,
 	       e->action == CPUGUARD_DENY ? "DENY" : "AUDIT (would deny)", e->comm, e->pid, e->tid,
 	       e->target_comm, e->target_pid, e->target_tid, cg ? cg : "(removed cgroup)",
 	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req, allowed,
+	       pcg ? pcg : "(removed cgroup)",
 	       e->flags & CPUGUARD_EVENT_TRUNCATED ? " (masks truncated to 1024 CPUs)" : "");
 }
 

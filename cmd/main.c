@@ -26,10 +26,11 @@ static const char usage_text[] =
 	"  status [--json]             loaded or not, kernel support, entry count, counters\n"
 	"  audit [--follow] [--json]   print audit events; without --follow, print what\n"
 	"                              is pending and exit\n"
-	"  --help | --version\n"
+	"  -h, --help | -V, --version\n"
 	"\n"
-	"Every command also takes --pin-dir DIR, to find a cpuguard loaded there,\n"
-	"and --verbose, to show libbpf's and the verifier's messages.\n"
+	"Every command also takes -p, --pin-dir DIR, to find a cpuguard loaded\n"
+	"there, and -v, --verbose, to show libbpf's and the verifier's messages.\n"
+	"-j is --json, -f is --follow.\n"
 	"\n"
 	"Policy file (see cpuguard.conf(5)):\n"
 	"  set NAME CPULIST            a named CPU set, e.g. set work 2-7\n"
@@ -37,7 +38,8 @@ static const char usage_text[] =
 	"                              CPULIST or a set NAME\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (invalid policy, unsupported kernel, not\n"
-	"loaded, missing privilege), 2 usage error.\n";
+	"loaded, missing privilege; status prints its report and exits 1 when\n"
+	"cpuguard is not loaded or the kernel cannot run it), 2 usage error.\n";
 
 enum arg { NO_ARG, FILE_ARG };
 

@@ -166,7 +166,7 @@ int cmd_status(const struct options *o)
 {
 	struct cpuguard_stats s = { 0 };
 	struct cpuguard_state st = { 0 };
-	bool loaded;
+	bool loaded, supported;
 	struct guard g;
 
 	if (require_caps("status"))
@@ -182,29 +182,31 @@ int cmd_status(const struct options *o)
 		guard_close(&g);
 	}
 	if (o->json) {
+		supported = check_kernel_support(false, true) == 0;
 		printf("{\"loaded\": %s, \"pin_dir\": ", loaded ? "true" : "false");
 		json_write_string(stdout, o->pin_dir);
-		printf(", \"kernel_supported\": %s", check_kernel_support(false, true) ? "false" : "true");
+		printf(", \"kernel_supported\": %s", supported ? "true" : "false");
 		printf(", \"entries\": %u, \"checks\": %llu, \"allowed\": %llu, \"denied\": %llu, "
 		       "\"audited\": %llu, \"events\": %llu, \"dropped\": %llu, \"errors\": %llu}\n",
 		       st.entries, (unsigned long long)s.checks, (unsigned long long)s.allowed,
 		       (unsigned long long)s.denied, (unsigned long long)s.audited,
 		       (unsigned long long)s.events, (unsigned long long)s.dropped,
 		       (unsigned long long)s.errors);
-		return EXIT_OK;
+		return loaded && supported ? EXIT_OK : EXIT_FAIL;
 	}
 	printf("loaded:   %s (%s)\n", loaded ? "yes" : "no", o->pin_dir);
 	printf("kernel:   ");
 	fflush(stdout);
-	printf("%s\n", check_kernel_support(false, false) == 0 ? "supported" : "NOT supported (see above)");
+	supported = check_kernel_support(false, false) == 0;
+	printf("%s\n", supported ? "supported" : "NOT supported (see above)");
 	if (!loaded)
-		return EXIT_OK;
+		return EXIT_FAIL;
 	printf("entries:  %u\n", st.entries);
 	printf("checks:   %llu (allowed %llu, denied %llu, audited %llu)\n", (unsigned long long)s.checks,
 	       (unsigned long long)s.allowed, (unsigned long long)s.denied, (unsigned long long)s.audited);
 	printf("events:   %llu delivered to the ring buffer, %llu dropped\n", (unsigned long long)s.events,
 	       (unsigned long long)s.dropped);
-	printf("errors:   %llu (requests denied because they could not be read)\n",
+	printf("errors:   %llu (requests that could not be read: denied, or reported in audit mode)\n",
 	       (unsigned long long)s.errors);
-	return EXIT_OK;
+	return supported ? EXIT_OK : EXIT_FAIL;
 }

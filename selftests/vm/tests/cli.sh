@@ -3,6 +3,7 @@
 # in force, usage errors, unload leaving nothing pinned or restricted.
 . /lib/cpuguard-test.sh
 run_rc cpuguard status --json
+expect_eq "status before load exits" 1 $RC
 expect_match "status before load" '^\{"loaded": false, "pin_dir": "/sys/fs/bpf/cpuguard", "kernel_supported": true, "entries": 0' "$OUT"
 run_rc cpuguard show; expect_eq "show before load exits" 1 $RC
 expect_match "show before load says" "not loaded" "$OUT"
