@@ -43,49 +43,61 @@ int cmd_check(const struct options *o, const char *file)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Collect the keys of @map_fd that @keep accepts, then delete them. Keys are
+ * collected first: asking for the first key again after every delete would
+ * rescan every emptied bucket of the hash map each time (quadratic). */
+static int delete_keys(int map_fd, size_t key_size, bool (*keep)(const void *key, uint32_t arg),
+		       uint32_t arg)
+{
+	char *keys = NULL, *prev = NULL, next[sizeof(struct policy_key)];
+	size_t n = 0, cap = 0;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		if (n == cap) {
+			char *k = realloc(keys, (cap = cap ? 2 * cap : 1024) * key_size);
+
+			if (!k) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k;
+		}
+		memcpy(keys + n * key_size, next, key_size);
+		prev = keys + n * key_size;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (keep(keys + i * key_size, arg) && bpf_map_delete_elem(map_fd, keys + i * key_size) &&
+		    errno != ENOENT)
+			err = -errno;
+	free(keys);
+	return err;
+}
+
+static bool in_generation(const void *key, uint32_t gen)
+{
+	return ((const struct policy_key *)key)->gen == gen;
+}
+
+static bool any_key(const void *key, uint32_t unused)
+{
+	(void)key;
+	(void)unused;
+	return true;
+}
+
 /* Delete every entry of generation @gen from a map keyed by policy_key. */
 static int clear_generation(int map_fd, uint32_t gen)
 {
-	struct policy_key key, next, *doomed = NULL;
-	size_t n = 0, cap = 0;
-	void *prev = NULL;
-	int err = 0;
-
-	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
-		if (next.gen == gen) {
-			if (n == cap) {
-				cap = cap ? 2 * cap : 1024;
-				struct policy_key *d = realloc(doomed, cap * sizeof(*d));
-				if (!d) {
-					free(doomed);
-					return -ENOMEM;
-				}
-				doomed = d;
-			}
-			doomed[n++] = next;
-		}
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(map_fd, &doomed[i]) && errno != ENOENT)
-			err = -errno;
-	free(doomed);
-	return err;
+	return delete_keys(map_fd, sizeof(struct policy_key), in_generation, gen);
 }
 
 /* set_map is staging: empty before and after every apply. Deleting an
  * entry releases the set's own reference to its mask. */
 static int clear_sets(int map_fd)
 {
-	uint32_t key, next;
-
-	while (!bpf_map_get_next_key(map_fd, NULL, &next)) {
-		key = next;
-		if (bpf_map_delete_elem(map_fd, &key) && errno != ENOENT)
-			return -errno;
-	}
-	return 0;
+	return delete_keys(map_fd, sizeof(uint32_t), any_key, 0);
 }
 
 static int create_set(const struct guard *g, uint32_t set_id, const struct cg_cpumask *mask)
