@@ -26,25 +26,69 @@ static int64_t now_ns(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* "2026-11-24T20:30:01.123456789Z" */
+/* "2026-11-24T20:30:01.123456789Z". A flood brings many events per second:
+ * the date part is formatted once per second. */
 static void format_time(uint64_t boot_ns, char *buf, size_t len)
 {
+	static time_t cached_sec = -1;
+	static char cached[32];
 	int64_t real = (int64_t)boot_ns + boot_to_real_ns;
 	time_t sec = real / 1000000000;
 	struct tm tm;
-	size_t n;
 
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09lldZ", (long long)(real % 1000000000));
+	if (sec != cached_sec) {
+		gmtime_r(&sec, &tm);
+		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = sec;
+	}
+	snprintf(buf, len, "%s.%09lldZ", cached, (long long)(real % 1000000000));
 }
 
 static void format_mask(const __u64 *words, char *buf, size_t len)
 {
-	struct cg_cpumask m = { 0 };
+	static struct cg_cpumask m; /* words past the event's stay zero */
 
 	memcpy(m.bits, words, CPUGUARD_EVENT_WORDS * sizeof(uint64_t));
 	cpulist_format(&m, buf, len);
+}
+
+/* One JSON line is built in memory and written with one fwrite(): a flood
+ * of events must not cost a stdio call per field. */
+struct line {
+	char buf[8 * CGROUP_PATH_MAX + 4 * CPUGUARD_EVENT_CPUS * 6];
+	size_t len;
+};
+
+static void put(struct line *l, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (l->len + n < sizeof(l->buf)) {
+		memcpy(l->buf + l->len, s, n);
+		l->len += n;
+	}
+}
+
+static void put_u64(struct line *l, unsigned long long v)
+{
+	char tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "%llu", v);
+	put(l, tmp);
+}
+
+/* A JSON string, or null. */
+static void put_str(struct line *l, const char *s, size_t n)
+{
+	size_t k;
+
+	if (!s) {
+		put(l, "null");
+		return;
+	}
+	k = json_escape(l->buf + l->len, sizeof(l->buf) - l->len, s, n);
+	if (k != (size_t)-1)
+		l->len += k;
 }
 
 static void print_json(const struct cpuguard_event *e, const char *time, const char *req,
@@ -53,23 +97,37 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
 	const char *pcg = cgroup_path_of(e->policy_cgroup_id, pcgbuf, sizeof(pcgbuf));
+	static struct line l;
 
-	printf("{\"time\": \"%s\", \"action\": \"%s\", \"pid\": %u, \"tid\": %u, \"comm\": ", time,
-	       e->action == CPUGUARD_DENY ? "deny" : "audit", e->pid, e->tid);
-	json_write_string_n(stdout, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	printf(", \"target_pid\": %u, \"target_tid\": %u, \"target_comm\": ", e->target_pid, e->target_tid);
-	json_write_string_n(stdout, e->target_comm, strnlen(e->target_comm, sizeof(e->target_comm)));
-	printf(", \"cgroup\": ");
-	cg ? json_write_string(stdout, cg) : (void)printf("null");
-	printf(", \"cgroup_id\": %llu, \"policy_cgroup\": ", (unsigned long long)e->cgroup_id);
-	pcg ? json_write_string(stdout, pcg) : (void)printf("null");
+	l.len = 0;
+	put(&l, "{\"time\": \"");
+	put(&l, time);
+	put(&l, e->action == CPUGUARD_DENY ? "\", \"action\": \"deny\"" : "\", \"action\": \"audit\"");
+	put(&l, ", \"pid\": ");
+	put_u64(&l, e->pid);
+	put(&l, ", \"tid\": ");
+	put_u64(&l, e->tid);
+	put(&l, ", \"comm\": ");
+	put_str(&l, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	put(&l, ", \"target_pid\": ");
+	put_u64(&l, e->target_pid);
+	put(&l, ", \"target_tid\": ");
+	put_u64(&l, e->target_tid);
+	put(&l, ", \"target_comm\": ");
+	put_str(&l, e->target_comm, strnlen(e->target_comm, sizeof(e->target_comm)));
+	put(&l, ", \"cgroup\": ");
+	put_str(&l, cg, cg ? strlen(cg) : 0);
+	put(&l, ", \"cgroup_id\": ");
+	put_u64(&l, e->cgroup_id);
+	put(&l, ", \"policy_cgroup\": ");
+	put_str(&l, pcg, pcg ? strlen(pcg) : 0);
 	/* A request that could not be read (denied, fail closed) is null. */
-	if (e->flags & CPUGUARD_EVENT_UNREADABLE)
-		printf(", \"requested\": null");
-	else
-		printf(", \"requested\": \"%s\"", req);
-	printf(", \"allowed\": \"%s\", \"truncated\": %s}\n", allowed,
-	       e->flags & CPUGUARD_EVENT_TRUNCATED ? "true" : "false");
+	put(&l, ", \"requested\": ");
+	put_str(&l, e->flags & CPUGUARD_EVENT_UNREADABLE ? NULL : req, strlen(req));
+	put(&l, ", \"allowed\": ");
+	put_str(&l, allowed, strlen(allowed));
+	put(&l, e->flags & CPUGUARD_EVENT_TRUNCATED ? ", \"truncated\": true}\n" : ", \"truncated\": false}\n");
+	fwrite(l.buf, 1, l.len, stdout);
 }
 
 static void print_text(const struct cpuguard_event *e, const char *time, const char *req,
@@ -102,7 +160,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 		print_json(e, time, req, allowed);
 	else
 		print_text(e, time, req, allowed);
-	fflush(stdout);
 	return 0;
 }
 
@@ -126,8 +183,11 @@ int cmd_audit(const struct options *o)
 	} else {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
+		/* Flushed once per batch of events, not once per event. */
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 		while (!stop) {
 			err = ring_buffer__poll(rb, 500);
+			fflush(stdout);
 			if (err == -EINTR) {
 				err = 0;
 				continue;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "json.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if none. */
@@ -44,36 +45,70 @@ static char short_escape(unsigned char c)
 	}
 }
 
-static void write_ascii(FILE *f, unsigned char c)
+/* Append @c, escaped as needed, at @d; returns the bytes written (<= 6). */
+static size_t escape_ascii(char *d, unsigned char c)
 {
+	static const char hex[] = "0123456789abcdef";
 	char e = short_escape(c);
 
-	if (e)
-		fprintf(f, "\\%c", e);
-	else if (c < 0x20 || c == 0x7f) /* DEL is legal JSON but not terminal-safe */
-		fprintf(f, "\\u%04x", c);
-	else
-		fputc(c, f);
+	if (e) {
+		d[0] = '\\';
+		d[1] = e;
+		return 2;
+	}
+	if (c >= 0x20 && c != 0x7f) { /* DEL is legal JSON but not terminal-safe */
+		d[0] = (char)c;
+		return 1;
+	}
+	memcpy(d, "\\u00", 4);
+	d[4] = hex[c >> 4];
+	d[5] = hex[c & 15];
+	return 6;
+}
+
+size_t json_escape(char *dst, size_t cap, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = 0;
+
+	if (cap < JSON_ESCAPED_MAX(n))
+		return (size_t)-1;
+	dst[len++] = '"';
+	for (size_t i = 0; i < n;) {
+		size_t k;
+
+		if (u[i] < 0x80) {
+			len += escape_ascii(dst + len, u[i++]);
+		} else if ((k = utf8_len(u + i, n - i))) {
+			memcpy(dst + len, u + i, k);
+			len += k;
+			i += k;
+		} else { /* one invalid byte, resync at the next */
+			memcpy(dst + len, "\\u00", 4);
+			dst[len + 4] = hex[u[i] >> 4];
+			dst[len + 5] = hex[u[i] & 15];
+			len += 6;
+			i++;
+		}
+	}
+	dst[len++] = '"';
+	dst[len] = 0;
+	return len;
 }
 
 void json_write_string_n(FILE *f, const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	char small[256], *buf = small;
+	size_t cap = JSON_ESCAPED_MAX(n);
 
-	fputc('"', f);
-	for (size_t i = 0; i < n;) {
-		size_t len;
-
-		if (u[i] < 0x80) {
-			write_ascii(f, u[i++]);
-		} else if ((len = utf8_len(u + i, n - i))) {
-			fwrite(u + i, 1, len, f);
-			i += len;
-		} else {
-			fprintf(f, "\\u%04x", u[i++]); /* one invalid byte, resync at the next */
-		}
+	if (cap > sizeof(small) && !(buf = malloc(cap))) {
+		fputs("null", f); /* out of memory: still valid JSON */
+		return;
 	}
-	fputc('"', f);
+	fwrite(buf, 1, json_escape(buf, cap, s, n), f);
+	if (buf != small)
+		free(buf);
 }
 
 void json_write_string(FILE *f, const char *s)

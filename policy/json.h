@@ -25,4 +25,10 @@ void json_write_string(FILE *f, const char *s);
 /* Same for n bytes of s, which may contain NUL (written as \u0000). */
 void json_write_string_n(FILE *f, const char *s, size_t n);
 
+/* The same literal into dst, NUL-terminated; returns its length, or
+ * (size_t)-1 when cap is below JSON_ESCAPED_MAX(n). For hot paths that
+ * build whole lines before writing them. */
+#define JSON_ESCAPED_MAX(n) (6 * (n) + 3)
+size_t json_escape(char *dst, size_t cap, const char *s, size_t n);
+
 #endif
