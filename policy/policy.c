@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-#define _DEFAULT_SOURCE /* statfs(), strndup() */
+#define _GNU_SOURCE /* statx(), O_PATH */
 #include "policy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270 /* linux/magic.h */
@@ -60,7 +62,14 @@ struct ctx {
 	struct setref *refs;
 	size_t nrefs;
 	struct perr *errs;
-	size_t nerrs;
+	size_t nerrs;      /* stored: at most 2 * POLICY_ERRORS_MAX */
+	size_t nerrs_all;  /* found, stored or not */
+	size_t err_seq;
+	bool have_cut;     /* POLICY_ERRORS_MAX errors sort before cut: drop later ones */
+	struct perr cut;
+	/* Lines beyond env->max_entries are checked but not stored. */
+	size_t nsets_all, nentries_all;
+	int set_over_line, entry_over_line;
 	int line;
 	bool oom;
 	char tokbuf[POLICY_LINE_MAX + 1];
@@ -109,14 +118,42 @@ static const char *tok_cstr(struct ctx *c, struct tok t)
 	return c->tokbuf;
 }
 
+static int cmp_err(const void *a, const void *b)
+{
+	const struct perr *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Keep only the first POLICY_ERRORS_MAX errors in file order: memory and
+ * output stay bounded whatever the file (16 MiB of "x\n" is 8M errors).
+ * Each pass finds errors in line order, so once the cut is set nearly all
+ * later errors are dropped before being formatted.
+ */
+static void keep_first_errors(struct ctx *c)
+{
+	qsort(c->errs, c->nerrs, sizeof(*c->errs), cmp_err);
+	for (size_t i = POLICY_ERRORS_MAX; i < c->nerrs; i++)
+		free(c->errs[i].msg);
+	c->nerrs = POLICY_ERRORS_MAX;
+	c->cut = c->errs[POLICY_ERRORS_MAX - 1];
+	c->have_cut = true;
+}
+
 static void err_at(struct ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void err_at(struct ctx *c, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 	char *msg;
-	struct perr *na;
+	struct perr *na, key = { line, c->err_seq++, NULL };
 
+	c->nerrs_all++;
+	if (c->have_cut && cmp_err(&key, &c->cut) > 0)
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -130,8 +167,10 @@ static void err_at(struct ctx *c, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	c->errs[c->nerrs] = (struct perr){ line, c->nerrs, msg };
-	c->nerrs++;
+	key.msg = msg;
+	c->errs[c->nerrs++] = key;
+	if (c->nerrs == 2 * POLICY_ERRORS_MAX)
+		keep_first_errors(c);
 }
 
 /* A CPU list for a message; long ones are cut and marked with "...". */
@@ -367,6 +406,24 @@ static size_t check_path(struct ctx *c, struct tok t)
 
 /* ---- directives ---- */
 
+/*
+ * Count one more set or entry; true if env->max_entries are already stored.
+ * Those beyond the limit are checked but not kept: the file is invalid
+ * anyway, and a 16 MiB file of one-line entries would otherwise need
+ * gigabytes (each holds an 8192-bit mask).
+ */
+static bool over_limit(struct ctx *c, size_t *all, size_t stored, int *first_over)
+{
+	size_t max = c->env->max_entries;
+
+	(*all)++;
+	if (!max || stored < max)
+		return false;
+	if (!*first_over)
+		*first_over = c->line;
+	return true;
+}
+
 static void add_set(struct ctx *c, struct tok name, const struct cg_cpumask *mask, bool bad)
 {
 	struct policy *p = c->p;
@@ -408,6 +465,8 @@ static void parse_set(struct ctx *c, const struct tok *t, size_t nt)
 		       c->p->sets[first].line);
 		return;
 	}
+	if (over_limit(c, &c->nsets_all, c->p->nsets, &c->set_over_line))
+		return;
 	add_set(c, t[1], &mask, !cpus_ok);
 }
 
@@ -448,10 +507,14 @@ static struct policy_entry *new_entry(struct ctx *c, struct tok path)
 	if (!(nb = grow(c, c->entry_bad, &c->capentbad, p->nentries, sizeof(*nb))))
 		return NULL;
 	c->entry_bad = nb;
-	if (!(copy = strndup(path.s, path.n))) {
+	/* Not strndup(): the buffer holds no NUL to stop at, and ASan's
+	 * strict_string_checks (scripts/test-sanitizers.sh) wants one. */
+	if (!(copy = malloc(path.n + 1))) {
 		c->oom = true;
 		return NULL;
 	}
+	memcpy(copy, path.s, path.n);
+	copy[path.n] = '\0';
 	if (!ht_insert(c, &c->cgroups, fnv(path.s, path.n), path.n, p->nentries)) {
 		free(copy);
 		return NULL;
@@ -499,6 +562,8 @@ static void parse_cgroup(struct ctx *c, const struct tok *t, size_t nt)
 		       c->p->entries[first].line);
 		return;
 	}
+	if (over_limit(c, &c->nentries_all, c->p->nentries, &c->entry_over_line))
+		return;
 	add_entry(c, path, t[2], kind, &mask, nt == 4 ? POLICY_AUDIT : POLICY_ENFORCE);
 }
 
@@ -572,9 +637,11 @@ static void check_limit(struct ctx *c)
 {
 	size_t max = c->env->max_entries;
 
-	if (max && c->p->nentries > max)
-		err_at(c, c->p->entries[max].line, "too many cgroup entries (%zu, at most %zu)",
-		       c->p->nentries, max);
+	if (c->set_over_line)
+		err_at(c, c->set_over_line, "too many sets (%zu, at most %zu)", c->nsets_all, max);
+	if (c->entry_over_line)
+		err_at(c, c->entry_over_line, "too many cgroup entries (%zu, at most %zu)",
+		       c->nentries_all, max);
 }
 
 static void resolve_paths(struct ctx *c)
@@ -588,10 +655,60 @@ static void resolve_paths(struct ctx *c)
 		struct policy_entry *e = &c->p->entries[i];
 
 		err[0] = '\0';
-		if (env->resolve(env, e->path, &e->cgroup_id, err, sizeof(err)))
+		if (env->resolve(env, e->path, &e->cgroup_id, err, sizeof(err))) {
+			e->cgroup_id = 0;
 			err_at(c, e->line, "cgroup %s: %s", esc_str(c, 0, e->path),
 			       err[0] ? err : "cannot resolve");
+		}
 	}
+}
+
+struct id_idx {
+	uint64_t id;
+	size_t idx;
+};
+
+static int cmp_id_idx(const void *a, const void *b)
+{
+	const struct id_idx *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Two paths naming one cgroup would let an entry dodge the duplicate and
+ * nesting checks, which compare paths. The real resolver refuses the ways
+ * to get there (symlinks, bind mounts); other resolvers may not.
+ */
+static void check_same_cgroup(struct ctx *c)
+{
+	size_t n = c->p->nentries, k = 0;
+	struct id_idx *v;
+
+	if (!c->env->resolve || n < 2)
+		return;
+	if (!(v = malloc(n * sizeof(*v)))) {
+		c->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (c->p->entries[i].cgroup_id)
+			v[k++] = (struct id_idx){ c->p->entries[i].cgroup_id, i };
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_id_idx);
+	for (size_t i = 1, first = 0; i < k; i++) {
+		if (v[i].id != v[first].id) {
+			first = i;
+			continue;
+		}
+		const struct policy_entry *e = &c->p->entries[v[i].idx], *f = &c->p->entries[v[first].idx];
+
+		err_at(c, e->line, "cgroup %s is the same cgroup as %s (line %d)", esc_str(c, 0, e->path),
+		       esc_str(c, 1, f->path), f->line);
+	}
+	free(v);
 }
 
 /*
@@ -657,28 +774,23 @@ static void link_ancestors(struct ctx *c)
 
 /* ---- reporting ---- */
 
-static int cmp_err(const void *a, const void *b)
-{
-	const struct perr *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* Errors are found in several passes; the user reads them in file order. */
 static void emit(struct ctx *c, FILE *f)
 {
 	const char *name = esc_str(c, 0, c->name);
+	size_t shown = c->nerrs < POLICY_ERRORS_MAX ? c->nerrs : POLICY_ERRORS_MAX;
 
 	if (c->nerrs) /* qsort(NULL, 0, ...) is undefined */
 		qsort(c->errs, c->nerrs, sizeof(*c->errs), cmp_err);
-	for (size_t i = 0; f && i < c->nerrs; i++) {
+	for (size_t i = 0; f && i < shown; i++) {
 		if (c->errs[i].line)
 			fprintf(f, "%s:%d: %s\n", name, c->errs[i].line, c->errs[i].msg);
 		else
 			fprintf(f, "%s: %s\n", name, c->errs[i].msg);
 	}
+	if (f && c->nerrs_all > shown)
+		fprintf(f, "%s: %zu more error%s not shown\n", name, c->nerrs_all - shown,
+			c->nerrs_all - shown == 1 ? "" : "s");
 	if (f && c->oom)
 		fprintf(f, "%s: out of memory\n", name);
 }
@@ -703,6 +815,7 @@ static void validate(struct ctx *c)
 	resolve_refs(c);
 	check_limit(c);
 	resolve_paths(c);
+	check_same_cgroup(c);
 	link_ancestors(c);
 }
 
@@ -725,20 +838,67 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len,
 	parse_lines(c, buf, len);
 	validate(c);
 	emit(c, errs);
-	n = (int)(c->nerrs > INT_MAX - 1 ? INT_MAX - 1 : c->nerrs) + c->oom;
+	n = (int)(c->nerrs_all > INT_MAX - 1 ? INT_MAX - 1 : c->nerrs_all) + c->oom;
 	ctx_free(c);
 	return n;
 }
 
-/* Whole file in memory: policies are read once, and lines need no copying. */
-static char *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
+/* ---- reading the file ---- */
 
-	for (;;) {
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "a special file";
+}
+
+/* "PATH: what" with the path escaped, plus ": strerror(err)" when err. */
+static int file_error(const char *path, int err, FILE *errs, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int file_error(const char *path, int err, FILE *errs, const char *fmt, ...)
+{
+	size_t size = 4 * strlen(path) + 1;
+	char *e = errs ? malloc(size) : NULL;
+	va_list ap;
+
+	if (!errs)
+		return 1;
+	if (e)
+		cg_escape_bytes(e, size, path, strlen(path));
+	fprintf(errs, "%s: ", e ? e : "(policy file)");
+	va_start(ap, fmt);
+	vfprintf(errs, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(errs, ": %s", strerror(err));
+	fputc('\n', errs);
+	free(e);
+	return 1;
+}
+
+/*
+ * Whole file in memory: policies are read once, and lines need no copying.
+ * Reads at most POLICY_FILE_MAX + 1 bytes, so *len > POLICY_FILE_MAX means
+ * "too big" whatever the file claims (st_size is 0 in /proc, and a sparse
+ * file may claim terabytes). NULL with errno set on failure.
+ */
+static char *read_all(int fd, size_t hint, size_t *len)
+{
+	const size_t limit = (size_t)POLICY_FILE_MAX + 1;
+	size_t cap = hint >= limit ? limit : hint + 1, n = 0;
+	char *buf;
+
+	if (cap < 4096)
+		cap = 4096;
+	if (!(buf = malloc(cap)))
+		return NULL;
+	while (n < limit) {
 		if (n == cap) {
-			char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap ? cap * 2 : 65536);
+			size_t ncap = cap > limit / 2 ? limit : cap * 2;
+			char *nb = realloc(buf, ncap);
 
 			if (!nb) {
 				free(buf);
@@ -746,54 +906,77 @@ static char *read_all(FILE *f, size_t *len)
 				return NULL;
 			}
 			buf = nb;
-			cap = cap ? cap * 2 : 65536;
+			cap = ncap;
 		}
-		n += fread(buf + n, 1, cap - n, f);
-		if (ferror(f)) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+
 			free(buf);
+			errno = saved;
 			return NULL;
 		}
-		if (feof(f))
+		if (r == 0)
 			break;
+		n += (size_t)r;
 	}
 	*len = n;
 	return buf;
 }
 
-static int file_error(const char *path, const char *what, FILE *errs)
-{
-	const char *why = strerror(errno);
-	size_t size = 4 * strlen(path) + 1;
-	char *e = malloc(size);
-
-	if (errs && e)
-		cg_escape_bytes(e, size, path, strlen(path));
-	if (errs)
-		fprintf(errs, "%s: %s: %s\n", e ? e : "(policy file)", what, why);
-	free(e);
-	return 1;
-}
-
+/*
+ * Only regular files: a FIFO nobody writes to would block, /dev/zero never
+ * ends, and a FIFO or device that yields nothing must not be taken for an
+ * empty policy. stat() first so that no device is even opened; fstat()
+ * again after the (non-blocking) open in case the path was swapped.
+ */
 int policy_parse_file(const char *path, const struct policy_env *env, struct policy *out,
 		      FILE *errs)
 {
-	FILE *f = fopen(path, "rb");
+	struct stat st;
 	char *buf;
 	size_t len;
-	int n;
+	int fd, n;
 
 	memset(out, 0, sizeof(*out));
-	if (!f)
-		return file_error(path, "cannot open", errs);
-	buf = read_all(f, &len);
+	if (stat(path, &st))
+		return file_error(path, errno, errs, "cannot open");
+	if (!S_ISREG(st.st_mode))
+		return file_error(path, 0, errs, "not a regular file (%s)", file_kind(st.st_mode));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return file_error(path, errno, errs, "cannot open");
+	if (fstat(fd, &st)) {
+		int saved = errno;
+
+		close(fd);
+		return file_error(path, saved, errs, "cannot open");
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return file_error(path, 0, errs, "not a regular file (%s)", file_kind(st.st_mode));
+	}
+	buf = read_all(fd, st.st_size > 0 ? (size_t)st.st_size : 0, &len);
 	if (!buf) {
 		int saved = errno;
 
-		fclose(f);
-		errno = saved;
-		return file_error(path, "cannot read", errs);
+		close(fd);
+		return file_error(path, saved, errs, "cannot read");
 	}
-	fclose(f);
+	close(fd);
+	if (len > POLICY_FILE_MAX) {
+		free(buf);
+		return file_error(path, 0, errs, "file too large (more than %d MiB)",
+				  POLICY_FILE_MAX >> 20);
+	}
+	if (!len) {
+		free(buf);
+		return file_error(path, 0, errs,
+				  "empty file (to remove every entry, apply a file holding only a comment)");
+	}
 	n = policy_parse_buffer(path, buf, len, env, out, errs);
 	free(buf);
 	return n;
@@ -812,34 +995,105 @@ void policy_free(struct policy *p)
 
 /* ---- the real resolver ---- */
 
+/* Mount id when the kernel reports one (>= 5.8), else the device. */
+static int where(int fd, struct statx *stx, uint64_t *mnt)
+{
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_MNT_ID, stx))
+		return -1;
+	*mnt = stx->stx_mask & STATX_MNT_ID ? stx->stx_mnt_id
+					   : ((uint64_t)stx->stx_dev_major << 32 | stx->stx_dev_minor);
+	return 0;
+}
+
+/*
+ * Walk cgroup_root + path one component at a time, never following a
+ * symlink and never leaving the root's mount: what is resolved is the
+ * directory the path names in the cgroup2 hierarchy, not one reached
+ * through /proc/self/root, a symlink or a bind mount (each would let one
+ * cgroup appear under two paths and slip past the duplicate and nesting
+ * checks, which compare paths).
+ */
 int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64_t *id, char *err,
 			  size_t errlen)
 {
 	const char *root = env && env->cgroup_root ? env->cgroup_root : CGROUP2_ROOT_DEFAULT;
-	char full[PATH_MAX];
-	struct stat st;
+	struct statx stx;
 	struct statfs sfs;
-	int n = snprintf(full, sizeof(full), "%s%s", root, strcmp(path, "/") ? path : "");
+	uint64_t root_mnt, mnt;
+	int fd, rc = -1;
 
-	if (n < 0 || (size_t)n >= sizeof(full)) {
-		snprintf(err, errlen, "path too long");
+	if (path[0] != '/') {
+		snprintf(err, errlen, "not an absolute path");
 		return -1;
 	}
-	if (stat(full, &st)) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			snprintf(err, errlen, "no such cgroup");
-		else
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || where(fd, &stx, &root_mnt)) {
+		snprintf(err, errlen, "cannot open the cgroup root %s: %s", root, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (const char *p = path + 1; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		char name[NAME_MAX + 1];
+		int next;
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			snprintf(err, errlen, "path is not normalised");
+			goto out;
+		}
+		if (n > NAME_MAX) {
+			snprintf(err, errlen, "cannot stat: %s", strerror(ENAMETOOLONG));
+			goto out;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				snprintf(err, errlen, "no such cgroup");
+			else
+				snprintf(err, errlen, "cannot stat: %s", strerror(errno));
+			goto out;
+		}
+		close(fd);
+		fd = next;
+		if (where(fd, &stx, &mnt)) {
 			snprintf(err, errlen, "cannot stat: %s", strerror(errno));
-		return -1;
+			goto out;
+		}
+		if (S_ISLNK(stx.stx_mode)) {
+			snprintf(err, errlen, "not a cgroup v2 directory (a symbolic link)");
+			goto out;
+		}
+		if (mnt != root_mnt) {
+			snprintf(err, errlen, "not a cgroup v2 directory (crosses a mount point)");
+			goto out;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+		if (*p && !S_ISDIR(stx.stx_mode)) {
+			snprintf(err, errlen, "no such cgroup");
+			goto out;
+		}
 	}
-	if (S_ISDIR(st.st_mode) && statfs(full, &sfs)) {
-		snprintf(err, errlen, "cannot statfs: %s", strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+	if (!S_ISDIR(stx.stx_mode)) {
 		snprintf(err, errlen, "not a cgroup v2 directory");
-		return -1;
+		goto out;
 	}
-	*id = (uint64_t)st.st_ino;
-	return 0;
+	if (fstatfs(fd, &sfs)) {
+		snprintf(err, errlen, "cannot statfs: %s", strerror(errno));
+		goto out;
+	}
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		snprintf(err, errlen, "not a cgroup v2 directory");
+		goto out;
+	}
+	*id = (uint64_t)stx.stx_ino;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
 }

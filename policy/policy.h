@@ -20,6 +20,8 @@
 
 #define POLICY_NAME_MAX 64    /* set names: [A-Za-z_][A-Za-z0-9_.-]*, at most 63 bytes */
 #define POLICY_LINE_MAX 4096  /* bytes per line, newline excluded */
+#define POLICY_FILE_MAX (16 << 20) /* bytes per policy file (policy_parse_file) */
+#define POLICY_ERRORS_MAX 100 /* errors written out; the rest are only counted */
 #define CGROUP2_ROOT_DEFAULT "/sys/fs/cgroup"
 
 enum policy_mode { POLICY_ENFORCE = 0, POLICY_AUDIT = 1 };
@@ -58,12 +60,20 @@ struct policy_env {
 	int (*resolve)(const struct policy_env *env, const char *path, uint64_t *id, char *err,
 		       size_t errlen);
 	const char *cgroup_root; /* e.g. "/sys/fs/cgroup"; NULL = CGROUP2_ROOT_DEFAULT */
-	size_t max_entries;      /* 0 = no limit */
+	/*
+	 * At most this many cgroup entries and at most this many sets (0 = no
+	 * limit). Lines beyond it are checked but not stored, so memory stays
+	 * bounded; "too many ..." is reported at the first line beyond.
+	 */
+	size_t max_entries;
 };
 
 /*
- * stat(cgroup_root + path): "no such cgroup" if missing, "not a cgroup v2
- * directory" if not a directory on a cgroup2 filesystem.
+ * Resolve cgroup_root + path one component at a time: "no such cgroup" if
+ * missing, "not a cgroup v2 directory" if not a directory on a cgroup2
+ * filesystem, or if the path goes through a symbolic link or crosses a
+ * mount point (a /proc/self/root-style or bind-mount detour), "cannot stat:
+ * <strerror>" otherwise. The root itself may be reached through symlinks.
  */
 int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64_t *id, char *err,
 			  size_t errlen);
@@ -71,7 +81,10 @@ int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64
 /*
  * Parse and validate. Every error of the file is written to errs (may be
  * NULL) as "NAME:LINE: message\n", sorted by line; errors not tied to a
- * line are "NAME: message\n". Returns the number of errors (0 = valid).
+ * line are "NAME: message\n". Only the first POLICY_ERRORS_MAX are written,
+ * then "NAME: N more errors not shown\n". Returns the number of errors
+ * (0 = valid), all of them counted. Input bytes quoted in messages are
+ * escaped (cg_escape_bytes()), so errs receives printable ASCII only.
  * *out is always initialised and must be released with policy_free(), even
  * on error. Entries whose path is malformed or duplicated are left out of
  * *out; the others are kept. env == NULL checks syntax only (any CPU below
@@ -81,7 +94,16 @@ int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64
  */
 int policy_parse_buffer(const char *name, const char *buf, size_t len,
 			const struct policy_env *env, struct policy *out, FILE *errs);
-/* As above; the file name is `path`. Open/read failure: "PATH: cannot open: <strerror>". */
+/*
+ * As above; the file name is `path`. Returns 1 with one message and *out
+ * empty when the file cannot be used: "PATH: cannot open: <strerror>",
+ * "PATH: cannot read: <strerror>", "PATH: not a regular file (a FIFO)" (no
+ * FIFO, device or directory is ever read, so none can block or stream
+ * forever), "PATH: file too large (more than 16 MiB)" (POLICY_FILE_MAX) and
+ * "PATH: empty file (...)": a zero-byte file is far more likely a failed
+ * write than a wish to drop every confinement, which takes a file holding
+ * only a comment. PATH is escaped as in messages.
+ */
 int policy_parse_file(const char *path, const struct policy_env *env, struct policy *out,
 		      FILE *errs);
 void policy_free(struct policy *p);

@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -386,6 +388,60 @@ static void test_read_sysfs(void **state)
 	assert_true(cg_cpumask_test(&m, nr - 1));
 }
 
+/*
+ * A-B:USED/GROUP is expanded a word at a time (a bit at a time made a
+ * 16 MiB policy of "0-8191:1/2" lists take minutes to check): compare it
+ * with the definition for every group size and many offsets, and time the
+ * worst case.
+ */
+static void test_grouped_words(void **state)
+{
+	static const unsigned ends[][2] = { { 0, 8191 }, { 1, 8190 }, { 63, 64 }, { 5, 200 },
+					    { 64, 127 }, { 100, 4000 }, { 8000, 8191 }, { 77, 77 } };
+	struct cg_cpumask m;
+	char list[64], err[256];
+
+	(void)state;
+	for (unsigned e = 0; e < sizeof(ends) / sizeof(ends[0]); e++) {
+		unsigned a = ends[e][0], b = ends[e][1];
+
+		for (unsigned group = 1; group <= 130; group += group < 70 ? 1 : 29) {
+			for (unsigned used = 1; used <= group; used += used < 3 ? 1 : (group / 3 ? group / 3 : 1)) {
+				snprintf(list, sizeof(list), "%u-%u:%u/%u", a, b, used, group);
+				assert_int_equal(cpulist_parse(list, &m, CG_MAX_CPUS, NULL, err, sizeof(err)), 0);
+				for (unsigned c = 0; c < CG_MAX_CPUS; c++) {
+					bool want = c >= a && c <= b && (c - a) % group < used;
+
+					if (cg_cpumask_test(&m, c) != want)
+						fail_msg("%s: CPU %u is %d, want %d", list, c, !want, want);
+				}
+			}
+		}
+	}
+	/* Several elements OR together. */
+	assert_int_equal(cpulist_parse("0-15:1/4,1-15:1/4,64-99:3/5", &m, CG_MAX_CPUS, NULL, err,
+				       sizeof(err)), 0);
+	assert_int_equal(cpulist_format(&m, list, sizeof(list)), 62);
+	assert_string_equal(list, "0-1,4-5,8-9,12-13,64-66,69-71,74-76,79-81,84-86,89-91,94-96,99");
+}
+
+static void test_grouped_speed(void **state)
+{
+	struct cg_cpumask m;
+	struct timespec t0, t1;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(cpulist_parse("0-8191:1/2", &m, CG_MAX_CPUS, NULL, NULL, 0), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+	print_message("100000 x \"0-8191:1/2\" in %.3f s\n", took);
+	assert_int_equal(cg_cpumask_weight(&m), 4096);
+	assert_true(took < 20.0); /* a bit at a time: ~1 min; sanitizers slow it 2-3x */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_set_range),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_read_sysfs),
+		cmocka_unit_test(test_grouped_words),
+		cmocka_unit_test(test_grouped_speed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -750,6 +751,233 @@ static void test_scale_errors(void **state)
 	free(text);
 }
 
+/* ---- hostile input (selftests/fuzz, selftests/vm/tests/hostile_input.sh) ---- */
+
+/*
+ * 8M errors in a 16 MiB file must not take gigabytes: the first
+ * POLICY_ERRORS_MAX in line order are written, the rest only counted, even
+ * when a later pass finds an error on an early line.
+ */
+static void test_error_cap(void **state)
+{
+	struct policy p;
+	size_t len = 0, n = 0;
+	char *text = NULL, *out;
+	FILE *f = open_memstream(&text, &len);
+	int nerr;
+
+	(void)state;
+	fprintf(f, "cgroup /a ghost\n"); /* unknown set: found after all lines are read */
+	for (int i = 0; i < 3 * POLICY_ERRORS_MAX; i++)
+		fprintf(f, "x\n");
+	fclose(f);
+	out = parse(text, &env4, &p, &nerr);
+	assert_int_equal(nerr, 3 * POLICY_ERRORS_MAX + 1);
+	assert_int_equal(count_lines(out), POLICY_ERRORS_MAX + 1);
+	assert_memory_equal(out, "t.conf:1: unknown set \"ghost\"", 29);
+	assert_non_null(strstr(out, "\nt.conf:100: unknown directive \"x\""));
+	assert_null(strstr(out, "t.conf:101:"));
+	assert_non_null(strstr(out, "\nt.conf: 201 more errors not shown\n"));
+	policy_free(&p);
+	free(out);
+	free(text);
+
+	/* Exactly the cap: no "more" line; one over: "1 more error". */
+	char many[2 * (POLICY_ERRORS_MAX + 1) + 1];
+
+	for (n = 0; n < POLICY_ERRORS_MAX + 1; n++)
+		memcpy(many + 2 * n, "x\n", 2);
+	many[2 * POLICY_ERRORS_MAX] = '\0';
+	out = parse(many, &env4, &p, &nerr);
+	assert_int_equal(nerr, POLICY_ERRORS_MAX);
+	assert_null(strstr(out, "not shown"));
+	policy_free(&p);
+	free(out);
+	many[2 * POLICY_ERRORS_MAX] = 'x';
+	many[2 * POLICY_ERRORS_MAX + 1] = '\0';
+	out = parse(many, &env4, &p, &nerr);
+	assert_int_equal(nerr, POLICY_ERRORS_MAX + 1);
+	assert_non_null(strstr(out, "\nt.conf: 1 more error not shown\n"));
+	policy_free(&p);
+	free(out);
+}
+
+/* Entries and sets beyond max_entries are checked, counted, not stored. */
+static void test_limit_memory(void **state)
+{
+	struct policy_env env = env4;
+	struct policy p;
+	int nerr;
+	char *out;
+
+	(void)state;
+	env.max_entries = 2;
+	out = parse("set a 1\nset b 2\nset c 3\nset d 9\ncgroup /a a\ncgroup /x b\ncgroup /a/b 1\n"
+		    "cgroup /x/y 1-x\ncgroup /x/nope 1\n", &env, &p, &nerr);
+	assert_string_equal(out, "t.conf:3: too many sets (4, at most 2)\n"
+				 "t.conf:4: CPU 9 is not possible on this machine (possible: 0-3)\n"
+				 "t.conf:7: too many cgroup entries (5, at most 2)\n"
+				 "t.conf:8: bad CPU list \"1-x\": expected a number after '-'\n");
+	assert_int_equal(nerr, 4);
+	assert_int_equal(p.nsets, 2);
+	assert_int_equal(p.nentries, 2);
+	policy_free(&p);
+	free(out);
+}
+
+/* Two paths resolving to one cgroup would dodge the duplicate and nesting checks. */
+static int alias_resolve(const struct policy_env *env, const char *path, uint64_t *id, char *err,
+			 size_t errlen)
+{
+	(void)env, (void)err, (void)errlen;
+	*id = !strncmp(path, "/alias", 6) || !strncmp(path, "/a", 2) ? 10 : 99;
+	*id += strlen(path) > 6 ? 1 : 0;
+	return 0;
+}
+
+static void test_same_cgroup(void **state)
+{
+	struct policy_env env = { .nr_cpu_ids = 4, .resolve = alias_resolve };
+
+	(void)state;
+	expect_errors_env("cgroup /a 1-3\ncgroup /x 0\ncgroup /alias 0\n", &env,
+			  "t.conf:3: cgroup /alias is the same cgroup as /a (line 1)\n");
+	/* Without a resolver nothing is compared. */
+	env.resolve = NULL;
+	expect_errors_env("cgroup /a 1-3\ncgroup /alias 0\n", &env, "");
+}
+
+static char *file_errors(const char *path, int *nerr)
+{
+	struct policy p;
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	*nerr = policy_parse_file(path, &env4, &p, f);
+	fclose(f);
+	assert_int_equal(p.nentries + p.nsets, 0);
+	policy_free(&p);
+	return out;
+}
+
+static void expect_file_error(const char *path, const char *want_suffix)
+{
+	int nerr;
+	char *out = file_errors(path, &nerr), want[512];
+
+	snprintf(want, sizeof(want), "%s: %s\n", path, want_suffix);
+	assert_string_equal(out, want);
+	assert_int_equal(nerr, 1);
+	free(out);
+}
+
+/*
+ * Only regular files are read: a FIFO without a writer would block (and
+ * with one that writes nothing, read as an empty policy), /dev/zero never
+ * ends. A zero-byte file is refused, a file over POLICY_FILE_MAX too
+ * (checked by reading, not by st_size, which a sparse file or /proc lies about).
+ */
+static void test_file_kinds(void **state)
+{
+	char dir[] = "/tmp/cpuguard-unit-XXXXXX", path[128];
+	int fd, nerr;
+	char *out;
+	struct policy p;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	expect_file_error(dir, "not a regular file (a directory)");
+	expect_file_error("/dev/zero", "not a regular file (a character device)");
+	expect_file_error("/dev/null", "not a regular file (a character device)");
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a blocking open would hang the test: fail it instead */
+	expect_file_error(path, "not a regular file (a FIFO)");
+	alarm(0);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	assert_true((fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600)) >= 0);
+	close(fd);
+	expect_file_error(path, "empty file (to remove every entry, apply a file holding only a comment)");
+	/* One comment line is an empty policy, on purpose. */
+	assert_true((fd = open(path, O_WRONLY | O_TRUNC)) >= 0);
+	assert_int_equal(write(fd, "#\n", 2), 2);
+	close(fd);
+	assert_int_equal(policy_parse_file(path, &env4, &p, stderr), 0);
+	assert_int_equal(p.nentries, 0);
+	policy_free(&p);
+
+	/* Sparse: POLICY_FILE_MAX bytes are read (all NUL: one overlong line)... */
+	assert_true((fd = open(path, O_WRONLY | O_TRUNC)) >= 0);
+	assert_int_equal(ftruncate(fd, POLICY_FILE_MAX), 0);
+	out = file_errors(path, &nerr);
+	assert_int_equal(nerr, 1);
+	assert_non_null(strstr(out, ":1: line too long (16777216 bytes, at most 4096)\n"));
+	free(out);
+	/* ...one more is refused, and so is a file claiming a terabyte. */
+	assert_int_equal(ftruncate(fd, POLICY_FILE_MAX + 1), 0);
+	expect_file_error(path, "file too large (more than 16 MiB)");
+	assert_int_equal(ftruncate(fd, (off_t)1 << 40), 0);
+	expect_file_error(path, "file too large (more than 16 MiB)");
+	close(fd);
+	unlink(path);
+
+	/* The name is escaped like any input. */
+	snprintf(path, sizeof(path), "%s/\x1b[2J", dir);
+	out = file_errors(path, &nerr);
+	assert_int_equal(nerr, 1);
+	assert_non_null(strstr(out, "/\\x1b[2J: cannot open: No such file or directory\n"));
+	free(out);
+	rmdir(dir);
+}
+
+/*
+ * The real resolver walks the path without following symlinks or crossing
+ * mount points (the VM test crosses real mounts: /proc, tmpfs, bind).
+ */
+static void test_real_resolve_walk(void **state)
+{
+	char dir[] = "/tmp/cpuguard-unit-XXXXXX", path[512], name[300];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/d/e", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/l", dir);
+	assert_int_equal(symlink("d", path), 0);
+	snprintf(path, sizeof(path), "%s/abs", dir);
+	assert_int_equal(symlink("/", path), 0);
+
+	resolve_expect(dir, "/d/e", "not a cgroup v2 directory"); /* found, but not cgroup2 */
+	resolve_expect(dir, "/l", "not a cgroup v2 directory (a symbolic link)");
+	resolve_expect(dir, "/l/e", "not a cgroup v2 directory (a symbolic link)");
+	resolve_expect(dir, "/abs/tmp", "not a cgroup v2 directory (a symbolic link)");
+	resolve_expect(dir, "/d/nope", "no such cgroup");
+	resolve_expect(dir, "/d/e/../e", "path is not normalised");
+	resolve_expect(dir, "d", "not an absolute path");
+	memset(name, 'n', 257); /* "/" and a 256-byte component */
+	name[0] = '/';
+	name[257] = '\0';
+	resolve_expect(dir, name, "cannot stat: File name too long");
+	resolve_expect("/nonexistent-root", "/a",
+		       "cannot open the cgroup root /nonexistent-root: No such file or directory");
+
+	snprintf(path, sizeof(path), "%s/l", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/abs", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/d/e", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/d", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -778,6 +1006,11 @@ int main(void)
 		cmocka_unit_test(test_real_resolve),
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_scale_errors),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_limit_memory),
+		cmocka_unit_test(test_same_cgroup),
+		cmocka_unit_test(test_file_kinds),
+		cmocka_unit_test(test_real_resolve_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
