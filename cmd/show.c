@@ -121,9 +121,20 @@ static void show_json(const struct shown *v, size_t n)
 static void show_table(const struct shown *v, size_t n)
 {
 	int wpath = 6, wcpus = 4, wset = 3;
+	char **paths = calloc(n ? n : 1, sizeof(*paths));
 
+	if (!paths)
+		return;
+	/* Names are bytes: escape them before they reach a terminal. */
 	for (size_t i = 0; i < n; i++) {
-		int lp = v[i].path ? (int)strlen(v[i].path) : 9;
+		size_t len = v[i].path ? strlen(v[i].path) : 0, cap = 4 * len + 1;
+
+		paths[i] = v[i].path ? malloc(cap) : NULL;
+		if (paths[i])
+			cg_escape_bytes(paths[i], cap, v[i].path, len);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int lp = paths[i] ? (int)strlen(paths[i]) : 9;
 		int lc = strlen(v[i].cpus), ls = strlen(v[i].set);
 
 		wpath = lp > wpath ? lp : wpath;
@@ -132,9 +143,12 @@ static void show_table(const struct shown *v, size_t n)
 	}
 	printf("%-*s  %-*s  %-*s  %-7s  %s\n", wpath, "CGROUP", wcpus, "CPUS", wset, "SET", "MODE", "ID");
 	for (size_t i = 0; i < n; i++)
-		printf("%-*s  %-*s  %-*s  %-7s  %llu\n", wpath, v[i].path ? v[i].path : "(removed)", wcpus,
+		printf("%-*s  %-*s  %-*s  %-7s  %llu\n", wpath, paths[i] ? paths[i] : "(removed)", wcpus,
 		       v[i].cpus, wset, v[i].set[0] ? v[i].set : "-", mode_name(v[i].mode),
 		       (unsigned long long)v[i].cgroup_id);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
 }
 
 int cmd_show(const struct options *o)
