@@ -44,12 +44,25 @@ static void format_time(uint64_t boot_ns, char *buf, size_t len)
 	snprintf(buf, len, "%s.%09lldZ", cached, (long long)(real % 1000000000));
 }
 
-static void format_mask(const __u64 *words, char *buf, size_t len)
+/* A flood repeats the same few masks: keep the last CPU list of each kind
+ * (requested, allowed) and format only when the words change. */
+struct mask_cache {
+	__u64 words[CPUGUARD_EVENT_WORDS];
+	bool valid;
+	char text[CPUGUARD_EVENT_CPUS * 6];
+};
+
+static const char *format_mask(struct mask_cache *c, const __u64 *words)
 {
 	static struct cg_cpumask m; /* words past the event's stay zero */
 
-	memcpy(m.bits, words, CPUGUARD_EVENT_WORDS * sizeof(uint64_t));
-	cpulist_format(&m, buf, len);
+	if (c->valid && !memcmp(c->words, words, sizeof(c->words)))
+		return c->text;
+	memcpy(c->words, words, sizeof(c->words));
+	memcpy(m.bits, words, sizeof(c->words));
+	cpulist_format(&m, c->text, sizeof(c->text));
+	c->valid = true;
+	return c->text;
 }
 
 /* One JSON line is built in memory and written with one fwrite(): a flood
@@ -149,13 +162,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct options *o = ctx;
 	const struct cpuguard_event *e = data;
-	char time[64], req[CPUGUARD_EVENT_CPUS * 6], allowed[CPUGUARD_EVENT_CPUS * 6];
+	static struct mask_cache req_cache, allowed_cache;
+	const char *req, *allowed;
+	char time[64];
 
 	if (size < sizeof(*e))
 		return 0;
 	format_time(e->time_ns, time, sizeof(time));
-	format_mask(e->requested, req, sizeof(req));
-	format_mask(e->allowed, allowed, sizeof(allowed));
+	req = format_mask(&req_cache, e->requested);
+	allowed = format_mask(&allowed_cache, e->allowed);
 	if (o->json)
 		print_json(e, time, req, allowed);
 	else
