@@ -1,0 +1,80 @@
+# The full benchmark, run by bench/run.sh in its own VM boot (the test VM's
+# /init runs it as a test). Prints "KIND key=value" lines that
+# bench/report.sh turns into docs/benchmarks.md. Parameters can be changed
+# on the kernel command line: cgbench.rounds= cgbench.calls=
+# cgbench.stats_rounds= cgbench.sizes= cgbench.reps= cgbench.threads=
+# cgbench.seconds=
+. /lib/cpuguard-test.sh
+rounds=15 calls=20000 stats_rounds=5 sizes=100,1000,10000 reps=5 threads=3 seconds=3
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	cgbench.rounds=*) rounds=${arg#*=} ;;
+	cgbench.calls=*) calls=${arg#*=} ;;
+	cgbench.stats_rounds=*) stats_rounds=${arg#*=} ;;
+	cgbench.sizes=*) sizes=${arg#*=} ;;
+	cgbench.reps=*) reps=${arg#*=} ;;
+	cgbench.threads=*) threads=${arg#*=} ;;
+	cgbench.seconds=*) seconds=${arg#*=} ;;
+	esac
+done
+
+cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
+echo "VMENV kernel=$(uname -r) online=$(cat /sys/devices/system/cpu/online) possible=$(cat /sys/devices/system/cpu/possible) clocksource=$(cat $cs) mem_kb=$(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
+echo "VMCPU $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "PARAMS rounds=$rounds calls=$calls stats_rounds=$stats_rounds sizes=$sizes reps=$reps threads=$threads seconds=$seconds"
+
+# Progress also goes to the kernel console: it survives a guest crash.
+export CGBENCH_TRACE=1
+phase() {
+	echo "PHASE $1 start"
+	t0=$(date +%s)
+	shift
+	"$@" || fail "cgbench $*"
+	echo "PHASE_END seconds=$(($(date +%s) - t0))"
+}
+
+# perf, when bench/run.sh found it on the host and put it into the image:
+# where the time goes in a confined, allowed call and in the largest apply.
+perf=
+if command -v perf >/dev/null; then
+	perf=/tmp/perf
+	mkdir -p $perf
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	echo 1 >/proc/sys/net/core/bpf_jit_kallsyms # JITed programs by name
+fi
+# profile WHAT COMM DATA [TIME]: the top symbols of COMM's samples (in the
+# time window TIME, "start,end" in seconds) as PROFILE lines.
+profile() {
+	perf report -i "$3" --stdio --no-children --comm "$2" --sort sym --percentage relative \
+		${4:+--time "$4"} -g none --percent-limit 0.5 2>/dev/null |
+		awk -v w="$1" '$1 ~ /%$/ && $1 + 0 >= 0.5 { p = $1; sub(/%/, "", p); $1 = ""; $2 = ""; sub(/^ +/, ""); print "PROFILE what=" w " pct=" p " sym=" $0 }'
+	perf report -i "$3" --stdio --no-children --sort comm --percentage relative ${4:+--time "$4"} -g none 2>/dev/null |
+		awk -v w="$1" -v c="$2" '$1 ~ /%$/ && $2 == c { p = $1; sub(/%/, "", p); print "PROFILE_SHARE what=" w " comm=" c " pct=" p }'
+}
+
+phase latency cgbench lat --rounds "$rounds" --calls "$calls"
+phase stats cgbench stats --rounds "$stats_rounds" --calls "$calls"
+if [ -n "$perf" ]; then
+	echo "PHASE profile_latency start"
+	for c in nobpf allowed; do
+		window=$(cgbench spin $c $perf/lat-$c.data --seconds 3 | sed -n 's/^SPIN .* start=\([0-9.]*\) end=\([0-9.]*\)$/\1,\2/p')
+		[ -n "$window" ] || fail "cgbench spin $c"
+		profile "latency_$c" cgbench $perf/lat-$c.data "$window"
+		rm -f $perf/lat-$c.data
+	done
+	echo "PHASE_END seconds=0"
+fi
+phase audit cgbench audit --threads "$threads" --seconds "$seconds" --reader cli
+phase audit_null cgbench audit --threads "$threads" --seconds "$seconds" --reader null
+phase audit_raw cgbench audit --threads "$threads" --seconds "$seconds" --reader raw
+phase reader_profile cgbench fmt --calls "$calls"
+CGBENCH_PERF=$perf phase apply cgbench apply --sizes "$sizes" --reps "$reps"
+if [ -n "$perf" ]; then
+	for f in $perf/apply-*.data; do
+		[ -e "$f" ] || continue
+		w=$(basename "$f" .data)
+		profile "$w" cpuguard "$f"
+	done
+fi
+echo "BENCH-DONE"
