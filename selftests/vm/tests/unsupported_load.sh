@@ -38,6 +38,6 @@ fi
 pass "/sys/fs/bpf/cpuguard does not exist"
 expect_eq "entries under /sys/fs/bpf" "$before" "$(ls -A /sys/fs/bpf)"
 run_rc cpuguard status --json
-expect_eq "status exit status" 0 "$RC"
+expect_eq "status exit status (not loaded, unsupported)" 1 "$RC"
 expect_match "status" '"loaded": false' "$OUT"
 expect_match "status" '"kernel_supported": false' "$OUT"
