@@ -37,6 +37,12 @@ expect_match "no unreadable requests" '"errors": 0' "$(cpuguard status --json)"
 # Harsher: swap /s between the two masks thousands of times a second and
 # release each replaced mask at once, with no grace-period wait: checks
 # running then read masks being released, and must still judge right.
+# Every swap creates a mask and frees the one before; set_create re-updates
+# an existing hash entry, whose old value Linux 7.2+ may recycle with its
+# kptr still in it. A reference leaked per swap would be hundreds of MB.
+mem_kb() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+sync; echo 3 >/proc/sys/vm/drop_caches
+mem_before=$(mem_kb)
 policy_churn /sys/fs/bpf/cpuguard $(stat -c %i $CG/s) 0-2 1-3 8 >/tmp/churn &
 churn=$!
 echo $$ >$CG/s/cgroup.procs
@@ -49,4 +55,9 @@ expect_eq "churn: outside both, all denied" 0 $outside
 swaps=$(sed -n 's/ swaps//p' /tmp/churn)
 [ "$swaps" -ge 1000 ] || fail "only $swaps swaps"
 pass "$swaps mask swaps and releases during $((CALLS + CALLS / 2)) judged calls"
+sleep 1 # let RCU free the last masks
+sync; echo 3 >/proc/sys/vm/drop_caches
+lost_kb=$((mem_before - $(mem_kb)))
+pass "MemAvailable before and after the churn differs by $lost_kb kB"
+[ "$lost_kb" -lt $((20 * 1024)) ] || fail "$lost_kb kB lost over $swaps swaps: masks are leaking"
 expect_match "no unreadable requests" '"errors": 0' "$(cpuguard status --json)"
