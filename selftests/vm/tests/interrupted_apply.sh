@@ -20,13 +20,19 @@ echo $last >$CG/k/c40/cgroup.procs
 
 uptime_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 cpuguard apply /tmp/hi.conf >/dev/null && hi=$(cpuguard show --json)
-t0=$(uptime_ms)
-cpuguard apply /tmp/lo.conf >/dev/null && lo=$(cpuguard show --json)
-t1=$(uptime_ms)
 # Kill anywhere from before the process starts to a little after a whole
-# apply would have finished.
-window=$(( (t1 - t0) * 1300 ))
-pass "one apply of 40 entries took $((t1 - t0)) ms; killing within $((window / 1000)) ms"
+# apply would have finished. Calibrated on the fastest of three applies: one
+# slow sample (a busy host) would put most kills after the apply.
+best=999999
+for f in /tmp/lo.conf /tmp/hi.conf /tmp/lo.conf; do
+	t0=$(uptime_ms)
+	cpuguard apply $f >/dev/null || fail "apply $f"
+	t=$(( $(uptime_ms) - t0 ))
+	if [ $t -lt $best ]; then best=$t; fi
+done
+lo=$(cpuguard show --json)
+window=$(( best * 1300 ))
+pass "the fastest apply of 40 entries took $best ms; killing within $((window / 1000)) ms"
 [ -n "$lo" ] && [ -n "$hi" ] && [ "$lo" != "$hi" ] || fail "reference policies"
 
 # enforced_as lo|hi: how the kernel judges a request for 2-3.
