@@ -236,15 +236,9 @@ int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum)
 		free(per);
 		return -1;
 	}
-	for (int i = 0; i < ncpu; i++) {
-		sum->checks += per[i].checks;
-		sum->allowed += per[i].allowed;
-		sum->denied += per[i].denied;
-		sum->audited += per[i].audited;
-		sum->events += per[i].events;
-		sum->dropped += per[i].dropped;
-		sum->errors += per[i].errors;
-	}
+	for (int i = 0; i < ncpu; i++)
+		for (int c = 0; c < CPUGUARD_NR_COUNTERS; c++)
+			sum->cnt[c] += per[i].cnt[c];
 	free(per);
 	return 0;
 }

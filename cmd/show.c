@@ -200,12 +200,11 @@ int cmd_status(const struct options *o)
 		printf("{\"loaded\": %s, \"pin_dir\": ", loaded ? "true" : "false");
 		json_write_string(stdout, o->pin_dir);
 		printf(", \"kernel_supported\": %s", supported ? "true" : "false");
-		printf(", \"entries\": %u, \"checks\": %llu, \"allowed\": %llu, \"denied\": %llu, "
-		       "\"audited\": %llu, \"events\": %llu, \"dropped\": %llu, \"errors\": %llu}\n",
-		       st.entries, (unsigned long long)s.checks, (unsigned long long)s.allowed,
-		       (unsigned long long)s.denied, (unsigned long long)s.audited,
-		       (unsigned long long)s.events, (unsigned long long)s.dropped,
-		       (unsigned long long)s.errors);
+		printf(", \"entries\": %u", st.entries);
+#define PRINT_COUNTER(id, name, desc) printf(", \"" #name "\": %llu", (unsigned long long)s.cnt[CPUGUARD_CNT_##id]);
+		CPUGUARD_COUNTERS(PRINT_COUNTER)
+#undef PRINT_COUNTER
+		printf("}\n");
 		return loaded && supported ? EXIT_OK : EXIT_FAIL;
 	}
 	printf("loaded:   %s (%s)\n", loaded ? "yes" : "no", o->pin_dir);
@@ -216,11 +215,11 @@ int cmd_status(const struct options *o)
 	if (!loaded)
 		return EXIT_FAIL;
 	printf("entries:  %u\n", st.entries);
-	printf("checks:   %llu (allowed %llu, denied %llu, audited %llu)\n", (unsigned long long)s.checks,
-	       (unsigned long long)s.allowed, (unsigned long long)s.denied, (unsigned long long)s.audited);
-	printf("events:   %llu delivered to the ring buffer, %llu dropped\n", (unsigned long long)s.events,
-	       (unsigned long long)s.dropped);
+	printf("checks:   %llu (allowed %llu, denied %llu, audited %llu)\n", (unsigned long long)s.cnt[CPUGUARD_CNT_CHECKS],
+	       (unsigned long long)s.cnt[CPUGUARD_CNT_ALLOWED], (unsigned long long)s.cnt[CPUGUARD_CNT_DENIED], (unsigned long long)s.cnt[CPUGUARD_CNT_AUDITED]);
+	printf("events:   %llu delivered to the ring buffer, %llu dropped\n", (unsigned long long)s.cnt[CPUGUARD_CNT_EVENTS],
+	       (unsigned long long)s.cnt[CPUGUARD_CNT_DROPPED]);
 	printf("errors:   %llu (requests that could not be read: denied, or reported in audit mode)\n",
-	       (unsigned long long)s.errors);
+	       (unsigned long long)s.cnt[CPUGUARD_CNT_ERRORS]);
 	return supported ? EXIT_OK : EXIT_FAIL;
 }

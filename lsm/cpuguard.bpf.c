@@ -211,13 +211,15 @@ static __always_inline void report_event(struct task_struct *p, const struct scr
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stats->dropped++;
+		stats->cnt[CPUGUARD_CNT_DROPPED]++;
 		return;
 	}
 	e->time_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = p->cgroups->dfl_cgrp->kn->id;
 	e->policy_cgroup_id = policy_cgid;
+	e->kind = CPUGUARD_KIND_AFFINITY;
 	e->action = action;
+	e->count = 1;
 	e->flags = flags | (nr_cpu_words > CPUGUARD_EVENT_WORDS ? CPUGUARD_EVENT_TRUNCATED : 0);
 	e->pid = cur->tgid;
 	e->tid = cur->pid;
@@ -232,9 +234,10 @@ static __always_inline void report_event(struct task_struct *p, const struct scr
 
 		e->requested[w] = valid && !(flags & CPUGUARD_EVENT_UNREADABLE) ? s->requested[w] : 0;
 		e->allowed[w] = valid ? s->allowed[w] : 0;
+		e->effective[w] = e->requested[w];
 	}
 	bpf_ringbuf_submit(e, 0);
-	stats->events++;
+	stats->cnt[CPUGUARD_CNT_EVENTS]++;
 }
 
 SEC("lsm/task_setscheduler")
@@ -262,7 +265,7 @@ int BPF_PROG(judge_affinity_request, struct task_struct *p)
 	s = bpf_map_lookup_elem(&scratch_map, &zero);
 	if (!stats || !s)
 		return -EPERM; /* cannot happen: per-CPU arrays of one element */
-	stats->checks++;
+	stats->cnt[CPUGUARD_CNT_CHECKS]++;
 
 	/* Consume the request so that no later call can be judged against it.
 	 * (Not cross-checked against the pid argument: that is in the caller's
@@ -274,7 +277,7 @@ int BPF_PROG(judge_affinity_request, struct task_struct *p)
 	}
 	if (read_masks(s, mask_addr, policy)) {
 		/* A confined target whose request we cannot see: fail closed. */
-		stats->errors++;
+		stats->cnt[CPUGUARD_CNT_ERRORS]++;
 		flags = CPUGUARD_EVENT_UNREADABLE;
 		denied = true;
 	} else {
@@ -282,16 +285,16 @@ int BPF_PROG(judge_affinity_request, struct task_struct *p)
 	}
 
 	if (!denied) {
-		stats->allowed++;
+		stats->cnt[CPUGUARD_CNT_ALLOWED]++;
 		return 0;
 	}
 	/* Audit mode never denies, not even what it cannot read. */
 	if (policy->mode == CPUGUARD_AUDIT) {
-		stats->audited++;
+		stats->cnt[CPUGUARD_CNT_AUDITED]++;
 		report_event(p, s, CPUGUARD_WOULD_DENY, flags, policy_cgid, stats);
 		return 0;
 	}
-	stats->denied++;
+	stats->cnt[CPUGUARD_CNT_DENIED]++;
 	report_event(p, s, CPUGUARD_DENY, flags, policy_cgid, stats);
 	return -EPERM;
 }

@@ -18,14 +18,26 @@
  * (the one in force and the one being written). */
 #define CPUGUARD_MAX_ENTRIES 32768
 
+/* policy_value.mode: flags. 0 = enforce, judging the effective request
+ * (what the kernel would apply: the request narrowed to the target's
+ * cpuset); AUDIT reports instead of denying; STRICT judges the raw request. */
 enum cpuguard_mode {
 	CPUGUARD_ENFORCE = 0,
-	CPUGUARD_AUDIT = 1,
+	CPUGUARD_AUDIT = 1 << 0,
+	CPUGUARD_STRICT = 1 << 1,
 };
 
 enum cpuguard_action {
 	CPUGUARD_DENY = 1,
 	CPUGUARD_WOULD_DENY = 2, /* audit mode: allowed, reported */
+	CPUGUARD_REPORT = 3,     /* nothing can refuse it: reported only */
+};
+
+/* What a confined task asked for. */
+enum cpuguard_event_kind {
+	CPUGUARD_KIND_AFFINITY = 1, /* sched_setaffinity() */
+	CPUGUARD_KIND_SQPOLL = 2,   /* io_uring_setup() with IORING_SETUP_SQPOLL */
+	CPUGUARD_KIND_IOWQ_AFF = 3, /* io_uring_register(IORING_REGISTER_IOWQ_AFF) */
 };
 
 #ifdef __bpf__
@@ -67,15 +79,28 @@ struct cpuguard_state {
 	__u32 entries;    /* cgroups in the active generation; 0 = nothing to judge */
 };
 
-/* stats_map: per-CPU counters. events + dropped == denied + audited. */
+/* stats_map: per-CPU counters, indexed so that adding one is one line here.
+ * Both sides expand CPUGUARD_COUNTERS(X) with X(ID, name, description).
+ * events + dropped == denied + audited + reported. */
+#define CPUGUARD_COUNTERS(X)                                                        \
+	X(CHECKS, checks, "requests judged against a policy")                      \
+	X(ALLOWED, allowed, "requests allowed")                                    \
+	X(DENIED, denied, "requests denied")                                       \
+	X(AUDITED, audited, "would-be denials let through in audit mode")          \
+	X(REPORTED, reported, "out-of-set io_uring worker affinity: cannot be refused") \
+	X(EVENTS, events, "events put into the ring buffer")                       \
+	X(DROPPED, dropped, "events lost because the ring buffer was full")        \
+	X(ERRORS, errors, "requests denied because they could not be read")
+
+enum cpuguard_counter {
+#define CPUGUARD_COUNTER_ENUM(id, name, desc) CPUGUARD_CNT_##id,
+	CPUGUARD_COUNTERS(CPUGUARD_COUNTER_ENUM)
+#undef CPUGUARD_COUNTER_ENUM
+	CPUGUARD_NR_COUNTERS
+};
+
 struct cpuguard_stats {
-	__u64 checks;  /* affinity requests judged against a policy */
-	__u64 allowed;
-	__u64 denied;
-	__u64 audited; /* would-be denials let through in audit mode */
-	__u64 events;  /* events put into the ring buffer */
-	__u64 dropped; /* events lost because the ring buffer was full */
-	__u64 errors;  /* requests denied because they could not be read */
+	__u64 cnt[CPUGUARD_NR_COUNTERS];
 };
 
 #define CPUGUARD_EVENT_TRUNCATED 0x1 /* masks wider than CPUGUARD_EVENT_CPUS */
@@ -85,8 +110,10 @@ struct cpuguard_event {
 	__u64 time_ns;          /* CLOCK_BOOTTIME */
 	__u64 cgroup_id;        /* the target's cgroup */
 	__u64 policy_cgroup_id; /* the confined cgroup whose policy judged */
+	__u32 kind;             /* enum cpuguard_event_kind */
 	__u32 action;           /* enum cpuguard_action */
 	__u32 flags;            /* CPUGUARD_EVENT_* */
+	__u32 count;            /* denials this event stands for (>= 1) */
 	__u32 pid, tid;         /* caller */
 	__u32 target_pid, target_tid;
 	__u32 nr_cpu_ids;
@@ -95,6 +122,7 @@ struct cpuguard_event {
 	char target_comm[16];
 	__u64 requested[CPUGUARD_EVENT_WORDS];
 	__u64 allowed[CPUGUARD_EVENT_WORDS];
+	__u64 effective[CPUGUARD_EVENT_WORDS]; /* requested & the target's cpuset */
 };
 
 /* Context of the SEC("syscall") programs that install and read policy. */

@@ -196,13 +196,15 @@ static __always_inline void report_event(struct task_struct *p, const struct scr
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stats->dropped++;
+		stats->cnt[CPUGUARD_CNT_DROPPED]++;
 		return;
 	}
 	e->time_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = p->cgroups->dfl_cgrp->kn->id;
 	e->policy_cgroup_id = policy_cgid;
+	e->kind = CPUGUARD_KIND_AFFINITY;
 	e->action = action;
+	e->count = 1;
 	e->flags = flags | (nr_cpu_words > CPUGUARD_EVENT_WORDS ? CPUGUARD_EVENT_TRUNCATED : 0);
 	e->pid = cur->tgid;
 	e->tid = cur->pid;
@@ -217,9 +219,10 @@ static __always_inline void report_event(struct task_struct *p, const struct scr
 
 		e->requested[w] = valid && !(flags & CPUGUARD_EVENT_UNREADABLE) ? s->requested[w] : 0;
 		e->allowed[w] = valid ? s->allowed[w] : 0;
+		e->effective[w] = e->requested[w];
 	}
 	bpf_ringbuf_submit(e, 0);
-	stats->events++;
+	stats->cnt[CPUGUARD_CNT_EVENTS]++;
 }
 
 enum variant { DIRECT, MEMO, LEAN };
@@ -320,7 +323,7 @@ static __always_inline int judge(struct task_struct *p, enum variant v)
 	stats = bpf_map_lookup_elem(&stats_map, &zero);
 	if (!stats)
 		return -EPERM;
-	stats->checks++;
+	stats->cnt[CPUGUARD_CNT_CHECKS]++;
 	req = bpf_task_storage_get(&request_map, bpf_get_current_task_btf(), 0, 0);
 	if (req) {
 		mask_addr = req->mask_addr;
@@ -328,7 +331,7 @@ static __always_inline int judge(struct task_struct *p, enum variant v)
 	}
 	verdict = compare_direct(mask_addr, policy, lean_allowed, lean);
 	if (verdict == 0) {
-		stats->allowed++;
+		stats->cnt[CPUGUARD_CNT_ALLOWED]++;
 		return 0;
 	}
 	/* Outside, or undecided: the shipped slow path, which also fills the
@@ -344,22 +347,22 @@ static __always_inline int judge(struct task_struct *p, enum variant v)
 			return 0;
 	}
 	if (read_masks(s, mask_addr, policy)) {
-		stats->errors++;
+		stats->cnt[CPUGUARD_CNT_ERRORS]++;
 		flags = CPUGUARD_EVENT_UNREADABLE;
 		denied = true;
 	} else {
 		denied = !inside(s);
 	}
 	if (!denied) {
-		stats->allowed++;
+		stats->cnt[CPUGUARD_CNT_ALLOWED]++;
 		return 0;
 	}
 	if (mode == CPUGUARD_AUDIT) {
-		stats->audited++;
+		stats->cnt[CPUGUARD_CNT_AUDITED]++;
 		report_event(p, s, CPUGUARD_WOULD_DENY, flags, policy_cgid, stats);
 		return 0;
 	}
-	stats->denied++;
+	stats->cnt[CPUGUARD_CNT_DENIED]++;
 	report_event(p, s, CPUGUARD_DENY, flags, policy_cgid, stats);
 	return -EPERM;
 }
