@@ -969,8 +969,8 @@ static int bench_stats(int rounds, int calls, bool variants)
 				ps[1] = (struct prog_stat){ .fd = dup(bpf_program__fd(empty->progs.empty_lsm)),
 							    .label = "empty_lsm" };
 			} else if (g == G_CPUGUARD) {
-				ps[0] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_CAPTURE),
-							    .label = "capture_affinity_request" };
+				ps[0] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_CAPTURE_AFFINITY_0),
+							    .label = "capture_affinity_0" };
 				ps[1] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_JUDGE),
 							    .label = "judge_affinity_request" };
 			} else {

@@ -217,7 +217,7 @@ END {
 	if ("getppid_cg" in SN) print "| getppid_cg | " SPROG["getppid_cg", 1] " | " SNS["getppid_cg", 1] " (no runs) | " SPROG["getppid_cg", 2] " | " SNS["getppid_cg", 2] " (no runs) |"
 	print ""
 	add_allowed = CM["allowed"] - CM["nobpf"]
-	body_allowed = SNAME["allowed", "capture_affinity_request"] + SNAME["allowed", "judge_affinity_request"]
+	body_allowed = SNAME["allowed", "capture_affinity_0"] + SNAME["allowed", "judge_affinity_request"]
 	add_empty2 = CM["empty2"] - CM["nobpf"]
 	body_empty2 = SNAME["empty2", "empty_fentry"] + SNAME["empty2", "empty_lsm"]
 	print "Where the time goes for a confined, allowed request: cpuguard adds"
@@ -393,7 +393,7 @@ END {
 	print ""
 	print "Above that floor (section 2), for an allowed request:"
 	print ""
-	print "- `capture_affinity_request` (fentry) runs " SNAME["allowed", "capture_affinity_request"] " ns against " SNAME["empty2", "empty_fentry"] " ns for an empty"
+	print "- `capture_affinity_0` (fentry, one of three copies) runs " SNAME["allowed", "capture_affinity_0"] " ns against " SNAME["empty2", "empty_fentry"] " ns for an empty"
 	print "  program: its `bpf_task_storage_get(..., F_CREATE)` records the mask address."
 	print "- `judge_affinity_request` (LSM) runs " SNAME["allowed", "judge_affinity_request"] " ns against " SNAME["empty2", "empty_lsm"] " ns (unconfined: " SNAME["unconfined", "judge_affinity_request"] " ns):"
 	print "  two `bpf_probe_read_kernel()` copies of the masks into a per-CPU scratch map"

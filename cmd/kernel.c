@@ -242,6 +242,47 @@ int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum)
 	return 0;
 }
 
+/*
+ * How often the kernel skipped a capture program (its recursion misses,
+ * summed): each skip may have turned an allowed request into a refusal,
+ * never the other way (docs/design.md, "Capture under preemption").
+ */
+int guard_capture_skips(const char *pin_dir, uint64_t *skips)
+{
+	static const char *const pins[] = {
+		PIN_LINK_CAPTURE_AFFINITY_0, PIN_LINK_CAPTURE_AFFINITY_1, PIN_LINK_CAPTURE_AFFINITY_2,
+		PIN_LINK_CAPTURE_SQPOLL_0,   PIN_LINK_CAPTURE_SQPOLL_1,   PIN_LINK_CAPTURE_SQPOLL_2,
+	};
+
+	*skips = 0;
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		struct bpf_link_info link = {};
+		struct bpf_prog_info prog = {};
+		__u32 len = sizeof(link);
+		char path[4096];
+		int lfd, pfd, err;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pins[i]);
+		lfd = bpf_obj_get(path);
+		if (lfd < 0)
+			return -errno;
+		err = bpf_obj_get_info_by_fd(lfd, &link, &len);
+		close(lfd);
+		if (err)
+			return -errno;
+		pfd = bpf_prog_get_fd_by_id(link.prog_id);
+		if (pfd < 0)
+			return -errno;
+		len = sizeof(prog);
+		err = bpf_obj_get_info_by_fd(pfd, &prog, &len);
+		close(pfd);
+		if (err)
+			return -errno;
+		*skips += prog.recursion_misses;
+	}
+	return 0;
+}
+
 /* Run a SEC("syscall") program with @args as its context; the kernel
  * copies the context back into @args, so results come back there. */
 int run_syscall_prog(int prog_fd, void *args, size_t size)

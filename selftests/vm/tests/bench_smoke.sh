@@ -31,7 +31,7 @@ fi
 
 run_bench stats stats --rounds 1 --calls 300
 has "judge statistics" '^STATSUM config=allowed prog=judge_affinity_request ns_per_run=[1-9]'
-has "capture statistics" '^STATSUM config=allowed prog=capture_affinity_request ns_per_run=[1-9]'
+has "capture statistics" '^STATSUM config=allowed prog=capture_affinity_0 ns_per_run=[1-9]'
 
 run_bench audit audit --threads 2 --seconds 0.3 --reader cli
 has "audit accounting exact" '^AUDIT reader=cli .* exact=yes'
