@@ -4,14 +4,13 @@
  * boots it). Every figure is a ratio of configurations measured side by
  * side in one boot: under QEMU TCG absolute times mean little.
  *
- *   cgbench lat [--rounds R] [--calls N] [--variants 0|1]
+ *   cgbench lat [--rounds R] [--calls N]
  *       sched_setaffinity() latency per configuration (no BPF, cpuset,
  *       empty BPF programs, cpuguard unconfined / allowed / denied / at
- *       depth 1, 8, 16, and the what-if judges of variants/fast.bpf.c) and
- *       getppid() with and without cpuguard. Each round visits every group
+ *       depth 1, 8, 16) and getppid() with and without cpuguard. Each round visits every group
  *       of configurations (in an order rotated per round); ratios are taken
  *       within a round, then the median over rounds.
- *   cgbench stats [--rounds R] [--calls N] [--variants 0|1]
+ *   cgbench stats [--rounds R] [--calls N]
  *       run time per invocation of each BPF program, from the kernel's BPF
  *       statistics (kernel.bpf_stats_enabled, bpf_prog_info run_time_ns /
  *       run_cnt), per configuration.
@@ -52,7 +51,6 @@
 #include <bpf/libbpf.h>
 #include "../cmd/cpuguard.h" /* pin names */
 #include "bench_empty.skel.h"
-#include "bench_fast.skel.h"
 #include "cpulist.h"
 #include "json.h"
 
@@ -252,7 +250,7 @@ static int run_argv(char *const argv[], int out_fd, uint64_t *ns)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* The kernel ids of our own programs (the empty ones, the variant). */
+/* The kernel ids of our own programs (the empty ones). */
 static __u32 own_ids[16];
 static int nown;
 
@@ -377,10 +375,10 @@ static int pinned(const char *name)
 
 /* ---- the configurations ---- */
 
-enum group { G_NONE, G_EMPTY, G_EMPTY2, G_CPUGUARD, G_DIRECT, G_MEMO, G_LEAN, NGROUPS };
+enum group { G_NONE, G_EMPTY, G_EMPTY2, G_CPUGUARD, NGROUPS };
 enum call { CALL_TIMER, CALL_SETAFFINITY, CALL_GETPPID };
 
-static const char *const group_name[NGROUPS] = { "none", "empty", "empty2", "cpuguard", "direct", "memo", "lean" };
+static const char *const group_name[NGROUPS] = { "none", "empty", "empty2", "cpuguard" };
 
 struct config {
 	const char *name;
@@ -405,13 +403,6 @@ struct config {
 #define ALLOWED "1-2"
 #define DENIED "0-3"
 
-#define VARIANT_CONFIGS(g, p, what)                                                                      \
-	{ p "_unconfined", g, UNCONFINED, ALLOWED, CALL_SETAFFINITY, 0, what ", unconfined" },            \
-	{ p "_allowed", g, CONFINED, ALLOWED, CALL_SETAFFINITY, 0, what ", confined, allowed" },          \
-	{ p "_denied", g, CONFINED, DENIED, CALL_SETAFFINITY, EPERM, what ", confined, denied" },         \
-	{ p "_depth1", g, DEPTH1, ALLOWED, CALL_SETAFFINITY, 0, what ", 1 level below" },                 \
-	{ p "_depth16", g, DEPTH16, ALLOWED, CALL_SETAFFINITY, 0, what ", 16 levels below" }
-
 static const struct config configs[] = {
 	{ "timer", G_NONE, CONFINED, NULL, CALL_TIMER, 0, "two clock reads, no call (timer overhead)" },
 	{ "nobpf", G_NONE, CONFINED, ALLOWED, CALL_SETAFFINITY, 0, "no BPF program attached" },
@@ -429,14 +420,10 @@ static const struct config configs[] = {
 	{ "depth8", G_CPUGUARD, DEPTH8, ALLOWED, CALL_SETAFFINITY, 0, "cpuguard, 8 levels below" },
 	{ "depth16", G_CPUGUARD, DEPTH16, ALLOWED, CALL_SETAFFINITY, 0, "cpuguard, 16 levels below" },
 	{ "getppid_cg", G_CPUGUARD, CONFINED, NULL, CALL_GETPPID, 0, "getppid(), cpuguard loaded, confined" },
-	VARIANT_CONFIGS(G_DIRECT, "direct", "what-if judge_direct"),
-	VARIANT_CONFIGS(G_MEMO, "memo", "what-if judge_memo"),
-	VARIANT_CONFIGS(G_LEAN, "lean", "what-if judge_lean"),
 };
 #define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
 
 static struct bench_empty *empty;
-static struct bench_fast *fast;
 static struct bpf_link *links[2];
 static struct ring_buffer *events_rb;
 static uint64_t drained;
@@ -518,95 +505,7 @@ static bool attach_prog(int i, struct bpf_program *prog)
 	return links[i] != NULL;
 }
 
-static unsigned possible_cpus(void)
-{
-	struct cg_cpumask m;
-	unsigned n;
-
-	if (cpulist_read_file("/sys/devices/system/cpu/possible", &m, &n))
-		die("cannot read the possible CPUs");
-	return n;
-}
-
-static int silence(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-static int loud(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
-/* The what-if judge of group @g on cpuguard's own maps, in place of
- * cpuguard's programs. cpuguard must be loaded, with its policy applied;
- * afterwards it is unloaded (unpinned): the variant's references keep the
- * maps, and the policy in them, alive. */
-static bool load_variant(enum group g)
-{
-	static const struct {
-		const char *pin;
-		size_t off;
-	} reuse[] = {
-		{ PIN_POLICY_MAP, offsetof(struct bench_fast, maps.policy_map) },
-		{ PIN_STATE_MAP, offsetof(struct bench_fast, maps.state_map) },
-		{ PIN_STATS_MAP, offsetof(struct bench_fast, maps.stats_map) },
-		{ PIN_EVENTS, offsetof(struct bench_fast, maps.events) },
-	};
-	struct bpf_program *judge[] = { NULL, NULL, NULL };
-	struct bpf_program *mine;
-	unsigned n = possible_cpus(), tail = n % 64;
-	libbpf_print_fn_t old;
-	int err;
-
-	fast = bench_fast__open();
-	if (!fast)
-		die("cannot open the variant object: %s", strerror(errno));
-	fast->rodata->nr_cpu_ids = n;
-	fast->rodata->nr_cpu_words = (n + 63) / 64;
-	fast->rodata->last_word_mask = tail ? (1ULL << tail) - 1 : ~0ULL;
-	for (size_t i = 0; i < sizeof(reuse) / sizeof(reuse[0]); i++) {
-		struct bpf_map *map = *(struct bpf_map **)((char *)fast + reuse[i].off);
-		int fd = pinned(reuse[i].pin);
-
-		if (bpf_map__reuse_fd(map, fd))
-			die("cannot reuse %s", reuse[i].pin);
-		close(fd);
-	}
-	judge[0] = fast->progs.judge_direct;
-	judge[1] = fast->progs.judge_memo;
-	judge[2] = fast->progs.judge_lean;
-	mine = judge[g - G_DIRECT];
-	for (int i = 0; i < 3; i++)
-		bpf_program__set_autoload(judge[i], judge[i] == mine);
-	old = libbpf_set_print(getenv("CGBENCH_VERBOSE") ? loud : silence);
-	err = bench_fast__load(fast);
-	libbpf_set_print(old);
-	if (err) {
-		printf("VARIANT group=%s skipped=\"load failed: %s (cpuguard's maps changed?)\"\n", group_name[g],
-		       strerror(-err));
-		bench_fast__destroy(fast);
-		fast = NULL;
-		return false;
-	}
-	if (!attach_prog(0, fast->progs.capture_affinity_request) || !attach_prog(1, mine))
-		die("cannot attach the variant");
-	own_prog(bpf_program__fd(fast->progs.capture_affinity_request));
-	own_prog(bpf_program__fd(mine));
-	return true;
-}
-
-static int events_fd(enum group g)
-{
-	return g == G_CPUGUARD ? pinned(PIN_EVENTS) : dup(bpf_map__fd(fast->maps.events));
-}
-
-/* Returns false if the group cannot run (a variant that does not load). */
-static bool group_enter(enum group g)
+static void group_enter(enum group g)
 {
 	bool ok = true;
 	int fd;
@@ -627,13 +526,7 @@ static bool group_enter(enum group g)
 		move_self("");
 		cpuguard("load", NULL);
 		cpuguard("apply", POLICY);
-		if (g != G_CPUGUARD) {
-			ok = load_variant(g);
-			cpuguard_unload();
-			if (!ok)
-				return false;
-		}
-		fd = events_fd(g);
+		fd = pinned(PIN_EVENTS);
 		events_rb = ring_buffer__new(fd, count_event, &drained, NULL);
 		close(fd);
 		if (!events_rb)
@@ -642,7 +535,6 @@ static bool group_enter(enum group g)
 	}
 	if (!ok)
 		die("cannot attach the programs of group %s", group_name[g]);
-	return true;
 }
 
 static void group_leave(enum group g)
@@ -657,11 +549,6 @@ static void group_leave(enum group g)
 	if (g == G_CPUGUARD) {
 		move_self("");
 		cpuguard_unload();
-	}
-	if (fast) {
-		bench_fast__destroy(fast);
-		fast = NULL;
-		nown = empty ? 2 : 0; /* the variant's ids are gone with it */
 	}
 }
 
@@ -758,13 +645,9 @@ static void measure(int ci, int round, int calls, int warmup, uint64_t *lat)
 /* Ratios reported besides every configuration / nobpf: numerator /
  * denominator, per round, then the median over rounds. */
 static const char *const ratios[][2] = {
-	{ "allowed", "empty" },		  { "unconfined", "empty" },	{ "allowed", "empty2" },
-	{ "unconfined", "empty2" },	  { "denied", "empty2" },	{ "allowed", "cpuset" },
-	{ "depth8", "depth1" },		  { "depth16", "depth1" },	{ "getppid_cg", "getppid" },
-	{ "getppid_e2", "getppid" },	  { "direct_allowed", "empty2" }, { "direct_unconfined", "empty2" },
-	{ "direct_depth16", "direct_depth1" }, { "memo_allowed", "empty2" }, { "memo_unconfined", "empty2" },
-	{ "memo_depth16", "memo_depth1" },   { "lean_allowed", "empty2" }, { "lean_unconfined", "empty2" },
-	{ "lean_depth16", "lean_depth1" },
+	{ "allowed", "empty" }, { "unconfined", "empty" }, { "allowed", "empty2" }, { "unconfined", "empty2" },
+	{ "denied", "empty2" }, { "allowed", "cpuset" }, { "depth8", "depth1" }, { "depth16", "depth1" },
+	{ "getppid_cg", "getppid" }, { "getppid_e2", "getppid" },
 };
 
 static void print_ratio(int a, int b, int rounds)
@@ -827,11 +710,10 @@ static void destroy_empty(void)
 	nown = 0;
 }
 
-static int bench_lat(int rounds, int calls, bool variants)
+static int bench_lat(int rounds, int calls)
 {
 	int warmup = calls / 10 > 1000 ? 1000 : calls / 10;
 	uint64_t *lat = calloc(calls, sizeof(*lat));
-	int ngroups = variants ? NGROUPS : G_CPUGUARD + 1;
 
 	if (!lat)
 		die("out of memory");
@@ -842,11 +724,10 @@ static int bench_lat(int rounds, int calls, bool variants)
 		uint64_t t0 = now_ns();
 
 		/* Every group once per round, starting one further each round. */
-		for (int gi = 0; gi < ngroups; gi++) {
-			enum group g = (gi + r) % ngroups;
+		for (int gi = 0; gi < NGROUPS; gi++) {
+			enum group g = (gi + r) % NGROUPS;
 
-			if (!group_enter(g))
-				continue;
+			group_enter(g);
 			for (size_t ci = 0; ci < NCONFIGS; ci++)
 				if (configs[ci].group == g)
 					measure(ci, r, calls, warmup, lat);
@@ -947,10 +828,10 @@ static void stats_config(int ci, int round, int slot, struct prog_stat *ps, int 
 	free(per);
 }
 
-static int bench_stats(int rounds, int calls, bool variants)
+static int bench_stats(int rounds, int calls)
 {
-	static const enum group groups[] = { G_EMPTY2, G_CPUGUARD, G_DIRECT, G_MEMO, G_LEAN };
-	int ngroups = variants ? 5 : 2, ran[NCONFIGS] = { 0 };
+	static const enum group groups[] = { G_EMPTY2, G_CPUGUARD };
+	int ngroups = sizeof(groups) / sizeof(groups[0]), ran[NCONFIGS] = { 0 };
 	struct prog_stat ps[2];
 
 	if (rounds < 1 || rounds > MAX_ROUNDS)
@@ -961,27 +842,17 @@ static int bench_stats(int rounds, int calls, bool variants)
 		for (int gi = 0; gi < ngroups; gi++) {
 			enum group g = groups[gi];
 
-			if (!group_enter(g))
-				continue;
+			group_enter(g);
 			if (g == G_EMPTY2) {
 				ps[0] = (struct prog_stat){ .fd = dup(bpf_program__fd(empty->progs.empty_fentry)),
 							    .label = "empty_fentry" };
 				ps[1] = (struct prog_stat){ .fd = dup(bpf_program__fd(empty->progs.empty_lsm)),
 							    .label = "empty_lsm" };
-			} else if (g == G_CPUGUARD) {
+			} else {
 				ps[0] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_CAPTURE_AFFINITY_0),
 							    .label = "capture_affinity_0" };
 				ps[1] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_JUDGE),
 							    .label = "judge_affinity_request" };
-			} else {
-				ps[0] = (struct prog_stat){ .fd = dup(bpf_program__fd(fast->progs.capture_affinity_request)),
-							    .label = "capture_affinity_request(variant)" };
-				ps[1] = (struct prog_stat){ .label = g == G_DIRECT ? "judge_direct"
-								     : g == G_MEMO ? "judge_memo"
-										   : "judge_lean" };
-				ps[1].fd = dup(bpf_program__fd(g == G_DIRECT ? fast->progs.judge_direct
-							       : g == G_MEMO ? fast->progs.judge_memo
-									     : fast->progs.judge_lean));
 			}
 			for (size_t ci = 0; ci < NCONFIGS; ci++) {
 				if (configs[ci].group != g || configs[ci].call == CALL_TIMER)
@@ -1346,19 +1217,18 @@ static int bench_spin(const char *name, double seconds, const char *data)
 		die("cannot run perf: %s", strerror(errno));
 	posix_spawn_file_actions_destroy(&fa);
 	usleep(1500000); /* perf sets up its buffers */
-	if (group_enter(c->group)) {
-		enter_config(c);
+	group_enter(c->group);
+	enter_config(c);
+	run_calls(c, 1000, NULL);
+	start = now_ns();
+	end = start + (uint64_t)(seconds * 1e9);
+	while (now_ns() < end)
 		run_calls(c, 1000, NULL);
-		start = now_ns();
-		end = start + (uint64_t)(seconds * 1e9);
-		while (now_ns() < end)
-			run_calls(c, 1000, NULL);
-		end = now_ns();
-		group_leave(c->group);
-		printf("SPIN config=%s start=%llu.%06llu end=%llu.%06llu\n", name,
-		       (unsigned long long)(start / 1000000000), (unsigned long long)(start % 1000000000 / 1000),
-		       (unsigned long long)(end / 1000000000), (unsigned long long)(end % 1000000000 / 1000));
-	}
+	end = now_ns();
+	group_leave(c->group);
+	printf("SPIN config=%s start=%llu.%06llu end=%llu.%06llu\n", name,
+	       (unsigned long long)(start / 1000000000), (unsigned long long)(start % 1000000000 / 1000),
+	       (unsigned long long)(end / 1000000000), (unsigned long long)(end % 1000000000 / 1000));
 	kill(pid, SIGINT);
 	waitpid(pid, &st, 0);
 	destroy_empty();
@@ -1460,8 +1330,8 @@ static int bench_fmt(int n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: cgbench lat [--rounds R] [--calls N] [--variants 0|1]\n"
-			"       cgbench stats [--rounds R] [--calls N] [--variants 0|1]\n"
+	fprintf(stderr, "usage: cgbench lat [--rounds R] [--calls N]\n"
+			"       cgbench stats [--rounds R] [--calls N]\n"
 			"       cgbench fmt [--calls N]\n"
 			"       cgbench spin CONFIG PERF_DATA [--seconds S]\n"
 			"       cgbench apply [--sizes N,N,...] [--reps R]\n"
@@ -1471,7 +1341,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	int rounds = 11, calls = 20000, reps = 3, threads = 3, variants = 1;
+	int rounds = 11, calls = 20000, reps = 3, threads = 3;
 	const char *sizes = "100,1000,10000", *cmd, *reader = "cli";
 	double seconds = 3;
 
@@ -1496,8 +1366,6 @@ int main(int argc, char **argv)
 			threads = atoi(v);
 		else if (!strcmp(o, "--seconds"))
 			seconds = atof(v);
-		else if (!strcmp(o, "--variants"))
-			variants = atoi(v);
 		else if (!strcmp(o, "--reader"))
 			reader = v;
 		else
@@ -1510,9 +1378,9 @@ int main(int argc, char **argv)
 		die("--calls: at least 100");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "lat"))
-		return bench_lat(rounds, calls, variants);
+		return bench_lat(rounds, calls);
 	if (!strcmp(cmd, "stats"))
-		return bench_stats(rounds, calls, variants);
+		return bench_stats(rounds, calls);
 	if (!strcmp(cmd, "fmt"))
 		return bench_fmt(calls);
 	if (!strcmp(cmd, "spin") && argc >= 4)
