@@ -393,11 +393,13 @@ END {
 	print "Above that floor (section 2), for an allowed request:"
 	print ""
 	print "- `capture_affinity_0` (fentry, one of three copies) runs " SNAME["allowed", "capture_affinity_0"] " ns against " SNAME["empty2", "empty_fentry"] " ns for an empty"
-	print "  program: its `bpf_task_storage_get(..., F_CREATE)` records the mask address."
+	print "  program: its `bpf_task_storage_get(..., F_CREATE)` records the mask address with"
+	print "  the thread's migration count and its own recursion-miss count (the proof of"
+	print "  freshness, docs/design.md); the other two copies do the same."
 	print "- `judge_affinity_request` (LSM) runs " SNAME["allowed", "judge_affinity_request"] " ns against " SNAME["empty2", "empty_lsm"] " ns (unconfined: " SNAME["unconfined", "judge_affinity_request"] " ns):"
-	print "  two `bpf_probe_read_kernel()` copies of the masks into a per-CPU scratch map"
-	print "  before comparing one word, a task storage lookup, and one `policy_map` hash"
-	print "  lookup per cgroup level, up to the root for an unconfined task."
+	print "  one `policy_map` hash lookup per cgroup level (up to the root for an unconfined"
+	print "  task), a task storage lookup and a recursion-miss read to prove the record fresh,"
+	print "  the target's cpuset, and `bpf_probe_read_kernel()` of each mask word onto the stack."
 	print ""
 	}
 	if (!ok_depth) {
