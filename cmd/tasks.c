@@ -163,7 +163,7 @@ static void scan_threads(struct walk *w, int dfd, const char *path, uint64_t id,
 		t->policy_cgroup = policy_path;
 		t->policy_cgroup_id = e->cgroup_id;
 		t->audit = e->mode == CPUGUARD_AUDIT;
-		t->allowed = e->mask;
+		t->allowed = &e->mask; /* entries outlive the rows */
 		if (add_task(w, t)) {
 			w->err = ENOMEM;
 			break;
@@ -278,7 +278,7 @@ static void narrow_one(const struct outside_task *t, struct narrow_outcome *o)
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	cpumask_narrowed(&t->affinity, &t->allowed, &o->target);
+	cpumask_narrowed(&t->affinity, t->allowed, &o->target);
 	if (!set_affinity(t->tid, &o->target)) {
 		o->result = NARROWED;
 		if (get_affinity(t->tid, &o->after))

@@ -24,7 +24,8 @@ struct outside_task {
 	const char *policy_cgroup; /* its nearest confined ancestor (or itself) */
 	uint64_t policy_cgroup_id;
 	bool audit;                /* that entry is in audit mode */
-	struct cg_cpumask affinity, allowed;
+	struct cg_cpumask affinity;
+	const struct cg_cpumask *allowed; /* its entry's CPUs */
 };
 
 /* What --narrow did to one thread. */

@@ -157,7 +157,7 @@ void outside_print_table(FILE *f, const struct outside_task *v, size_t n)
 		cell[i][C_COMM] = escaped(v[i].comm, v[i].comm_len);
 		cell[i][C_CGROUP] = escaped(v[i].cgroup, strlen(v[i].cgroup));
 		cell[i][C_AFF] = mask_str(&v[i].affinity);
-		cell[i][C_ALLOWED] = mask_str(&v[i].allowed);
+		cell[i][C_ALLOWED] = mask_str(v[i].allowed);
 		cell[i][C_POLICY] = escaped(v[i].policy_cgroup, strlen(v[i].policy_cgroup));
 		for (int c = 0; c < NCOLS; c++) {
 			int l = cell[i][c] ? (int)strlen(cell[i][c]) : 1;
@@ -214,8 +214,8 @@ void outside_print_json(FILE *f, const struct outside_task *v, size_t n, const s
 		fprintf(f, ", \"policy_cgroup_id\": %llu, \"mode\": \"%s\"", (unsigned long long)t->policy_cgroup_id,
 			t->audit ? "audit" : "enforce");
 		json_mask(f, "affinity", &t->affinity);
-		json_mask(f, "allowed", &t->allowed);
-		cpumask_outside(&t->affinity, &t->allowed, &out);
+		json_mask(f, "allowed", t->allowed);
+		cpumask_outside(&t->affinity, t->allowed, &out);
 		json_mask(f, "outside", &out);
 		if (done) {
 			const struct narrow_outcome *o = &done[i];
@@ -240,7 +240,7 @@ void narrow_print_line(FILE *f, const struct outside_task *t, const struct narro
 	char *comm = escaped(t->comm, t->comm_len), *cg = escaped(t->cgroup, strlen(t->cgroup));
 	char *pol = escaped(t->policy_cgroup, strlen(t->policy_cgroup));
 	char *aff = mask_str(&t->affinity), *target = mask_str(&o->target);
-	char *after = o->result == NARROWED ? mask_str(&o->after) : NULL, *alw = mask_str(&t->allowed);
+	char *after = o->result == NARROWED ? mask_str(&o->after) : NULL, *alw = mask_str(t->allowed);
 
 	switch (o->result) {
 	case NARROWED:

@@ -144,6 +144,8 @@ static void test_reason(void **state)
 	assert_int_equal(strlen(buf), 7);
 }
 
+static struct cg_cpumask allowed_1_2;
+
 static struct outside_task task(int pid, int tid, const char *comm, const char *cg, uint64_t id,
 				const char *aff, bool audit)
 {
@@ -153,7 +155,8 @@ static struct outside_task task(int pid, int tid, const char *comm, const char *
 	t.comm_len = strlen(comm);
 	memcpy(t.comm, comm, t.comm_len);
 	t.affinity = mask(aff);
-	t.allowed = mask("1-2");
+	allowed_1_2 = mask("1-2");
+	t.allowed = &allowed_1_2;
 	return t;
 }
 
