@@ -86,6 +86,35 @@ run_rc cpuguard tasks; expect_eq "none left" 0 $RC
 case " $(cat $CG/free/cgroup.threads | tr '\n' ' ') " in *" $fr "*) ;; *) fail "$fr not in /free" ;; esac
 expect_eq "unconfined wide thread kept" 0-3 "$(affinity get $fr)"
 
+# An io_uring worker (io-wq): created while its process ran wide, it keeps
+# that affinity when the process is moved in and narrows its main thread.
+# Kernels that mark io-wq workers PF_NO_SETAFFINITY refuse to change it;
+# later ones (6.12 and 7.x among them) accept.
+iou_worker /tmp/fifo >/tmp/iou &
+until [ -s /tmp/iou ]; do sleep 0.1; done
+read ip iw </tmp/iou
+[ "$ip" = unsupported ] || { echo $ip >$CG/jail/sub/cgroup.procs; affinity set $ip 1 >/dev/null; }
+if [ "$ip" = unsupported ]; then
+	echo "io_uring unavailable here (errno $iw): io_uring worker not tried"
+else
+	flags=$(sed 's/.*) //' /proc/$iw/stat | cut -d' ' -f7)
+	expect_eq "the worker is an io worker (PF_IO_WORKER)" 16 $((flags & 16))
+	run_rc cpuguard tasks; expect_eq "io_uring worker: exit" 1 $RC
+	expect_match "io_uring worker listed" "^$ip +$iw +iou-wrk-$ip +/jail/sub +0-3 +1-2 +/jail +enforce$" "$OUT"
+	expect_eq "only the worker (its process is inside)" 3 "$(printf '%s\n' "$OUT" | wc -l)"
+	run_rc cpuguard tasks --narrow
+	if [ $((flags & 0x4000000)) -ne 0 ]; then
+		expect_eq "io_uring worker with PF_NO_SETAFFINITY: exit" 1 $RC
+		expect_eq "io_uring worker reported" "cannot narrow $ip/$iw iou-wrk-$ip in /jail/sub: 0-3 -> 1-2: io_uring worker: affinity is fixed by the kernel (PF_NO_SETAFFINITY)" "$(printf '%s\n' "$OUT" | sed -n 1p)"
+		expect_eq "io_uring worker unchanged" 0-3 "$(affinity get $iw)"
+	else
+		expect_eq "io_uring worker without PF_NO_SETAFFINITY: exit" 0 $RC
+		expect_eq "io_uring worker narrowed" "narrowed $ip/$iw iou-wrk-$ip in /jail/sub: 0-3 -> 1-2 (allowed 1-2 by /jail)" "$(printf '%s\n' "$OUT" | sed -n 1p)"
+		expect_eq "io_uring worker now" 1-2 "$(affinity get $iw)"
+	fi
+	kill $ip
+fi
+
 # Kernel threads: confine the root cgroup to 0-2 (audit mode, so nothing is
 # refused meanwhile). The per-CPU kernel threads of CPU 3 are then outside
 # and the kernel fixes their affinity (PF_NO_SETAFFINITY). Every thread of
