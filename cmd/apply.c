@@ -209,7 +209,7 @@ int cmd_apply(const struct options *o, const char *file)
 			strerror(-err));
 	else {
 		printf("applied %s: %zu cgroup%s\n", file, p.nentries, p.nentries == 1 ? "" : "s");
-		tasks_note_after_apply(&g);
+		tasks_note_after_apply(&p);
 	}
 	guard_close(&g);
 	policy_free(&p);

@@ -62,11 +62,15 @@ struct entry_in_force {
 	uint64_t cgroup_id;
 	uint32_t mode;
 	struct cg_cpumask mask;
+	char *path; /* NULL: the cgroup was removed */
 };
 int read_policy_in_force(const struct guard *g, struct entry_in_force **out, size_t *n);
+void free_policy_in_force(struct entry_in_force *e, size_t n);
 
-/* tasks.c: after an apply, one line counting the threads outside their set. */
-void tasks_note_after_apply(const struct guard *g);
+/* tasks.c: after an apply of @p, one line counting the threads outside
+ * their set (nothing when there are none). */
+struct policy;
+void tasks_note_after_apply(const struct policy *p);
 
 /* cgpath.c: cgroup id -> path below the cgroup2 mount ("/a/b"). */
 #define CGROUP_PATH_MAX 4096

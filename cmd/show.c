@@ -225,7 +225,8 @@ int cmd_status(const struct options *o)
 }
 
 /* For cpuguard tasks: what collect() reads, with each entry's CPUs as a
- * mask again (the canonical list it formats parses back exactly). */
+ * mask again (the canonical list it formats parses back exactly). Free
+ * with free_policy_in_force(). */
 int read_policy_in_force(const struct guard *g, struct entry_in_force **out, size_t *n)
 {
 	struct entry_in_force *e;
@@ -241,6 +242,8 @@ int read_policy_in_force(const struct guard *g, struct entry_in_force **out, siz
 	for (size_t i = 0; i < len; i++) {
 		e[i].cgroup_id = v[i].cgroup_id;
 		e[i].mode = v[i].mode;
+		e[i].path = v[i].path; /* taken over */
+		v[i].path = NULL;
 		if (cpulist_parse(v[i].cpus, &e[i].mask, CG_MAX_CPUS, NULL, NULL, 0))
 			cg_cpumask_zero(&e[i].mask); /* an empty set: never written by apply */
 	}
@@ -248,4 +251,11 @@ int read_policy_in_force(const struct guard *g, struct entry_in_force **out, siz
 	*out = e;
 	*n = len;
 	return 0;
+}
+
+void free_policy_in_force(struct entry_in_force *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		free(e[i].path);
+	free(e);
 }

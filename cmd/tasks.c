@@ -4,8 +4,8 @@
  * cpuguard judges affinity requests; it does not move threads. Threads that
  * ran wide before a policy was applied, or were moved into a confined
  * cgroup, keep their affinity. This command finds them: it reads the
- * policy in force back from the kernel (as show does), walks the cgroup
- * tree below the cgroup2 mount giving each cgroup its nearest confined
+ * policy in force back from the kernel (as show does), walks the subtree
+ * of every confined cgroup giving each cgroup its nearest confined
  * ancestor (itself included), the rule the kernel's check uses, and
  * compares the affinity of every thread of cgroup.threads with that
  * entry's CPUs. With --narrow it sets each such thread's affinity to
@@ -20,11 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cpuguard.h"
+#include "policy.h"
 #include "tasks.h"
 
 struct walk {
 	const struct entry_in_force *entries; /* sorted by cgroup id */
 	size_t nentries;
+	bool *walked; /* per entry: its subtree was walked */
 	struct outside_task *v;
 	size_t n, cap;
 	char **paths; /* every path handed out, freed at the end */
@@ -196,6 +198,7 @@ static void walk_cgroup(struct walk *w, int dfd, const char *path, const struct 
 	if ((own = find_entry(w, st.st_ino))) {
 		e = own;
 		policy_path = path;
+		w->walked[own - w->entries] = true;
 	}
 	if (e)
 		scan_threads(w, dfd, path, st.st_ino, e, policy_path);
@@ -229,41 +232,82 @@ static void walk_free(struct walk *w)
 		free(w->paths[i]);
 	free(w->paths);
 	free(w->v);
+	free(w->walked);
 }
 
-/* Every thread outside its set under the policy in force, sorted. */
-static int find_outside(const struct guard *g, struct walk *w, struct entry_in_force **entries, bool quiet)
+static int by_entry_path(const void *a, const void *b)
+{
+	const struct entry_in_force *x = *(const struct entry_in_force *const *)a;
+	const struct entry_in_force *y = *(const struct entry_in_force *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* Walk the subtree of the entry at @e->path, if that path is still @e's
+ * cgroup (not removed, nor re-created under another id). */
+static void walk_entry(struct walk *w, int rootfd, dev_t dev, const struct entry_in_force *e)
 {
 	struct stat st;
-	size_t n = 0;
+	int fd;
+
+	fd = e->path[1] ? openat(rootfd, e->path + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			: dup(rootfd);
+	if (fd < 0)
+		return; /* removed since */
+	if (!fstat(fd, &st) && st.st_dev == dev && st.st_ino == e->cgroup_id)
+		walk_cgroup(w, fd, e->path, NULL, NULL);
+	close(fd);
+}
+
+/* Every thread outside its set under @entries (sorted here by id), sorted.
+ * Only the subtrees of confined cgroups are walked: entries in path order,
+ * an ancestor before its descendants, so that a descendant entry already
+ * reached from its ancestor is not walked twice. The nearest confined
+ * ancestor is carried down the walk, as the kernel's check walks up. */
+static int find_outside(struct entry_in_force *entries, size_t n, struct walk *w, bool quiet)
+{
+	const struct entry_in_force **order = NULL;
+	size_t nordered = 0;
+	struct stat st;
 	int fd;
 
 	memset(w, 0, sizeof(*w));
-	*entries = NULL;
-	if (read_policy_in_force(g, entries, &n)) {
-		if (!quiet)
-			fprintf(stderr, "cpuguard tasks: cannot read the policy\n");
-		return -1;
-	}
-	qsort(*entries, n, sizeof(**entries), by_entry_id);
-	w->entries = *entries;
-	w->nentries = n;
 	if (!n)
 		return 0; /* nothing confined: nothing to walk */
+	qsort(entries, n, sizeof(*entries), by_entry_id);
+	w->entries = entries;
+	w->nentries = n;
+	w->walked = calloc(n, sizeof(*w->walked));
+	order = calloc(n, sizeof(*order));
+	if (!w->walked || !order) {
+		if (!quiet)
+			fprintf(stderr, "cpuguard tasks: out of memory\n");
+		free(order);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].path && entries[i].path[0] == '/')
+			order[nordered++] = &entries[i];
+	qsort(order, nordered, sizeof(*order), by_entry_path);
 	fd = open(CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		if (!quiet)
 			fprintf(stderr, "cpuguard tasks: cannot open %s: %s\n", CGROUP_ROOT, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		free(order);
 		return -1;
 	}
 	w->dev = st.st_dev;
-	walk_cgroup(w, fd, "/", NULL, NULL);
+	for (size_t i = 0; i < nordered; i++)
+		if (!w->walked[order[i] - entries])
+			walk_entry(w, fd, st.st_dev, order[i]);
 	close(fd);
+	free(order);
 	if (w->err) {
 		if (!quiet)
-			fprintf(stderr, "cpuguard tasks: cannot read the threads of every cgroup: %s\n", strerror(w->err));
+			fprintf(stderr, "cpuguard tasks: cannot read the threads of every cgroup: %s\n",
+				strerror(w->err));
 		return -1;
 	}
 	outside_sort(w->v, w->n);
@@ -296,24 +340,27 @@ int cmd_tasks(const struct options *o)
 {
 	struct entry_in_force *entries = NULL;
 	struct narrow_outcome *done = NULL;
-	size_t failed = 0;
+	size_t failed = 0, n = 0;
 	struct guard g;
 	struct walk w;
 	int err;
 
 	if (require_caps("tasks") || guard_open(o->pin_dir, &g, false))
 		return EXIT_FAIL;
-	err = find_outside(&g, &w, &entries, false);
+	err = read_policy_in_force(&g, &entries, &n);
 	guard_close(&g);
 	if (err) {
-		walk_free(&w);
-		free(entries);
+		fprintf(stderr, "cpuguard tasks: cannot read the policy\n");
 		return EXIT_FAIL;
 	}
-	if (o->narrow && w.n && !(done = calloc(w.n, sizeof(*done)))) {
+	err = find_outside(entries, n, &w, false);
+	if (!err && o->narrow && w.n && !(done = calloc(w.n, sizeof(*done)))) {
 		fprintf(stderr, "cpuguard tasks: out of memory\n");
+		err = -1;
+	}
+	if (err) {
 		walk_free(&w);
-		free(entries);
+		free_policy_in_force(entries, n);
 		return EXIT_FAIL;
 	}
 	for (size_t i = 0; done && i < w.n; i++) {
@@ -333,17 +380,28 @@ int cmd_tasks(const struct options *o)
 	err = o->narrow ? failed != 0 : w.n != 0;
 	free(done);
 	walk_free(&w);
-	free(entries);
+	free_policy_in_force(entries, n);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
-void tasks_note_after_apply(const struct guard *g)
+/* After an apply: the policy just installed is @p, exactly (apply holds the
+ * lock), so it is used as it is rather than read back: no policy_read run
+ * per entry and no walk of the whole tree to name cgroups, which would make
+ * every apply on a large hierarchy several times slower. */
+void tasks_note_after_apply(const struct policy *p)
 {
-	struct entry_in_force *entries;
+	struct entry_in_force *entries = calloc(p->nentries ? p->nentries : 1, sizeof(*entries));
 	struct walk w;
 
-	/* A note, not part of the apply: say nothing when it cannot be told. */
-	if (!find_outside(g, &w, &entries, true))
+	if (!entries)
+		return; /* a note, not part of the apply: say nothing when it cannot be told */
+	for (size_t i = 0; i < p->nentries; i++) {
+		entries[i].cgroup_id = p->entries[i].cgroup_id;
+		entries[i].mode = p->entries[i].mode == POLICY_AUDIT ? CPUGUARD_AUDIT : CPUGUARD_ENFORCE;
+		entries[i].mask = p->entries[i].mask;
+		entries[i].path = p->entries[i].path; /* borrowed */
+	}
+	if (!find_outside(entries, p->nentries, &w, true))
 		outside_print_apply_note(stdout, w.n);
 	walk_free(&w);
 	free(entries);
