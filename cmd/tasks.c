@@ -164,7 +164,7 @@ static void scan_threads(struct walk *w, int dfd, const char *path, uint64_t id,
 		t->cgroup_id = id;
 		t->policy_cgroup = policy_path;
 		t->policy_cgroup_id = e->cgroup_id;
-		t->audit = e->mode == CPUGUARD_AUDIT;
+		t->audit = (e->mode & CPUGUARD_AUDIT) != 0;
 		t->allowed = &e->mask; /* entries outlive the rows */
 		if (add_task(w, t)) {
 			w->err = ENOMEM;
