@@ -214,8 +214,10 @@ int cmd_apply(const struct options *o, const char *file)
 	if (err)
 		fprintf(stderr, "cpuguard apply: %s not applied (%s); the policy in force is unchanged\n", file,
 			strerror(-err));
-	else
+	else {
 		printf("applied %s: %zu cgroup%s\n", file, p.nentries, p.nentries == 1 ? "" : "s");
+		tasks_note_after_apply(&p);
+	}
 	guard_close(&g);
 	policy_free(&p);
 	return err ? EXIT_FAIL : EXIT_OK;

@@ -21,6 +21,7 @@ struct options {
 	bool json;
 	bool follow;
 	bool verbose;
+	bool narrow; /* tasks --narrow */
 };
 
 /* Objects pinned under the pin directory. */
@@ -64,6 +65,21 @@ int guard_read_mask(const struct guard *g, uint64_t cgroup_id, uint32_t gen, str
 int run_syscall_prog(int prog_fd, void *args, size_t size);
 int wait_for_checks(void);
 
+/* show.c: the entries in force, read back from the kernel as show reads them. */
+struct entry_in_force {
+	uint64_t cgroup_id;
+	uint32_t mode;
+	struct cg_cpumask mask;
+	char *path; /* NULL: the cgroup was removed */
+};
+int read_policy_in_force(const struct guard *g, struct entry_in_force **out, size_t *n);
+void free_policy_in_force(struct entry_in_force *e, size_t n);
+
+/* tasks.c: after an apply of @p, one line counting the threads outside
+ * their set (nothing when there are none). */
+struct policy;
+void tasks_note_after_apply(const struct policy *p);
+
 /* cgpath.c: cgroup id -> path below the cgroup2 mount ("/a/b"). */
 #define CGROUP_PATH_MAX 4096
 const char *cgroup_path_of(uint64_t id, char *buf, size_t len);
@@ -76,5 +92,6 @@ int cmd_apply(const struct options *o, const char *file);
 int cmd_show(const struct options *o);
 int cmd_status(const struct options *o);
 int cmd_audit(const struct options *o);
+int cmd_tasks(const struct options *o);
 
 #endif

@@ -26,6 +26,9 @@ static const char usage_text[] =
 	"  status [--json]             loaded or not, kernel support, entry count, counters\n"
 	"  audit [--follow] [--json]   print audit events; without --follow, print what\n"
 	"                              is pending and exit\n"
+	"  tasks [--json] [--narrow]   threads running outside their set (exit 1 if any);\n"
+	"                              --narrow sets each to (affinity & set), or to the\n"
+	"                              set (exit 1 if some thread could not be changed)\n"
 	"  -h, --help | -V, --version\n"
 	"\n"
 	"Every command also takes -p, --pin-dir DIR, to find a cpuguard loaded\n"
@@ -55,6 +58,7 @@ static int run_unload(const struct options *o, const char *f) { (void)f; return 
 static int run_show(const struct options *o, const char *f) { (void)f; return cmd_show(o); }
 static int run_status(const struct options *o, const char *f) { (void)f; return cmd_status(o); }
 static int run_audit(const struct options *o, const char *f) { (void)f; return cmd_audit(o); }
+static int run_tasks(const struct options *o, const char *f) { (void)f; return cmd_tasks(o); }
 
 static const struct command commands[] = {
 	{ "load", NO_ARG, false, false, run_load },
@@ -64,6 +68,7 @@ static const struct command commands[] = {
 	{ "show", NO_ARG, true, false, run_show },
 	{ "status", NO_ARG, true, false, run_status },
 	{ "audit", NO_ARG, true, true, run_audit },
+	{ "tasks", NO_ARG, true, false, run_tasks },
 };
 
 static int usage_error(const char *fmt, const char *what)
@@ -88,6 +93,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },	   { "version", no_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },	   { "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },	   { "pin-dir", required_argument, NULL, 'p' },
+		{ "narrow", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = { .pin_dir = DEFAULT_PIN_DIR };
@@ -119,6 +125,7 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'f': o.follow = true; break;
 		case 'p': o.pin_dir = optarg; break;
+		case 'n': o.narrow = true; break;
 		default:
 			return usage_error("%s", "bad option");
 		}
@@ -129,6 +136,8 @@ int main(int argc, char **argv)
 		return usage_error("%s does not take --json", cmd->name);
 	if (o.follow && !cmd->follow)
 		return usage_error("%s does not take --follow", cmd->name);
+	if (o.narrow && cmd->run != run_tasks)
+		return usage_error("%s does not take --narrow", cmd->name);
 	if (cmd->arg == FILE_ARG && !file)
 		return usage_error("%s needs a policy FILE", cmd->name);
 	return cmd->run(&o, file);

@@ -234,3 +234,39 @@ int cmd_status(const struct options *o)
 		printf("capture skips: unknown (a capture program is not attached: confined requests are denied)\n");
 	return supported ? EXIT_OK : EXIT_FAIL;
 }
+
+/* For cpuguard tasks: what collect() reads, with each entry's CPUs as a
+ * mask again (the canonical list it formats parses back exactly). Free
+ * with free_policy_in_force(). */
+int read_policy_in_force(const struct guard *g, struct entry_in_force **out, size_t *n)
+{
+	struct entry_in_force *e;
+	struct shown *v = NULL;
+	size_t len = 0;
+
+	if (collect(g, &v, &len))
+		return -1;
+	if (!(e = calloc(len ? len : 1, sizeof(*e)))) {
+		free_shown(v, len);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		e[i].cgroup_id = v[i].cgroup_id;
+		e[i].mode = v[i].mode;
+		e[i].path = v[i].path; /* taken over */
+		v[i].path = NULL;
+		if (cpulist_parse(v[i].cpus, &e[i].mask, CG_MAX_CPUS, NULL, NULL, 0))
+			cg_cpumask_zero(&e[i].mask); /* an empty set: never written by apply */
+	}
+	free_shown(v, len);
+	*out = e;
+	*n = len;
+	return 0;
+}
+
+void free_policy_in_force(struct entry_in_force *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		free(e[i].path);
+	free(e);
+}

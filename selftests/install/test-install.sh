@@ -163,6 +163,7 @@ for o in $options; do
 	case $o in --help | --version) continue ;; esac
 	complete_words --pin-dir /x status -- | grep -qx -- "$o" ||
 		complete_words audit -- | grep -qx -- "$o" ||
+		complete_words tasks -- | grep -qx -- "$o" ||
 		fail "completion never offers $o"
 done
 mkdir "$tmp/pol" && touch "$tmp/pol/site.conf"
