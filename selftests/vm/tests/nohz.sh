@@ -1,8 +1,8 @@
 # Apply on a host with nohz_full CPUs (issue #19): the kernel refuses
 # membarrier(MEMBARRIER_CMD_GLOBAL) there, and apply must still wait for a
 # real grace period before freeing the old policy, never sleep instead.
-# Runs in the 6.12-nohz suite (nohz_full=1-3); with swap_stress and
-# interrupted_apply in the same boot.
+# Runs in the 6.12-nohz suite (nohz_full=1-3), with swap_stress (applies
+# while checks run) in the same boot.
 . /lib/cpuguard-test.sh
 expect_eq "nohz_full CPUs" 1-3 "$(cat /sys/devices/system/cpu/nohz_full)"
 run_rc affinity membarrier
