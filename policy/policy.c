@@ -519,13 +519,17 @@ static void parse_lines(struct ctx *c, const char *buf, size_t len)
 		const char *s = buf + pos;
 		const char *nl = memchr(s, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
+		/* CRLF files: the '\r' before a newline is blank space. */
+		size_t used = n;
 
+		if (nl && n > 0 && s[n - 1] == '\r')
+			used--;
 		if (c->line == INT_MAX) {
 			err_at(c, 0, "too many lines (at most %d)", INT_MAX - 1);
 			return;
 		}
 		c->line++;
-		parse_line(c, s, n);
+		parse_line(c, s, used);
 		pos += n + 1;
 	}
 }
