@@ -548,14 +548,14 @@ static int loud(enum libbpf_print_level level, const char *fmt, va_list ap)
  * maps, and the policy in them, alive. */
 static bool load_variant(enum group g)
 {
-	static const struct {
+	const struct {
 		const char *pin;
 		size_t off;
 	} reuse[] = {
-		{ PIN_POLICY_MAP, offsetof(struct bench_fast, maps.policy_map) },
-		{ PIN_STATE_MAP, offsetof(struct bench_fast, maps.state_map) },
-		{ PIN_STATS_MAP, offsetof(struct bench_fast, maps.stats_map) },
-		{ PIN_EVENTS, offsetof(struct bench_fast, maps.events) },
+		{ PIN_FILE(policy_map), offsetof(struct bench_fast, maps.policy_map) },
+		{ PIN_FILE(state_map), offsetof(struct bench_fast, maps.state_map) },
+		{ PIN_FILE(stats_map), offsetof(struct bench_fast, maps.stats_map) },
+		{ PIN_FILE(events), offsetof(struct bench_fast, maps.events) },
 	};
 	struct bpf_program *judge[] = { NULL, NULL, NULL };
 	struct bpf_program *mine;
@@ -602,7 +602,7 @@ static bool load_variant(enum group g)
 
 static int events_fd(enum group g)
 {
-	return g == G_CPUGUARD ? pinned(PIN_EVENTS) : dup(bpf_map__fd(fast->maps.events));
+	return g == G_CPUGUARD ? pinned(PIN_FILE(events)) : dup(bpf_map__fd(fast->maps.events));
 }
 
 /* Returns false if the group cannot run (a variant that does not load). */
@@ -969,9 +969,9 @@ static int bench_stats(int rounds, int calls, bool variants)
 				ps[1] = (struct prog_stat){ .fd = dup(bpf_program__fd(empty->progs.empty_lsm)),
 							    .label = "empty_lsm" };
 			} else if (g == G_CPUGUARD) {
-				ps[0] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_CAPTURE),
+				ps[0] = (struct prog_stat){ .fd = prog_of_link(PIN_FILE(link_capture)),
 							    .label = "capture_affinity_request" };
-				ps[1] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_JUDGE),
+				ps[1] = (struct prog_stat){ .fd = prog_of_link(PIN_FILE(link_judge)),
 							    .label = "judge_affinity_request" };
 			} else {
 				ps[0] = (struct prog_stat){ .fd = dup(bpf_program__fd(fast->progs.capture_affinity_request)),
@@ -1048,8 +1048,8 @@ static int bench_apply(const char *sizes, int reps)
 		for (int form = 0; form < 2; form++) {
 			const char *fname = form ? "inline" : "set";
 			struct prog_stat ps[2] = {
-				{ .fd = pinned(PIN_PROG_POLICY_INSTALL), .label = "policy_install" },
-				{ .fd = pinned(PIN_PROG_SET_CREATE), .label = "set_create" },
+				{ .fd = pinned(PIN_FILE(policy_install)), .label = "policy_install" },
+				{ .fd = pinned(PIN_FILE(set_create)), .label = "set_create" },
 			};
 
 			snprintf(path, sizeof(path), "/tmp/apply-%d-%s.conf", n[k], fname);
@@ -1192,7 +1192,7 @@ static int bench_audit(int nthreads, double seconds, enum reader reader)
 	cpuguard("apply", POLICY);
 
 	if (reader == READER_RAW) {
-		int fd = pinned(PIN_EVENTS);
+		int fd = pinned(PIN_FILE(events));
 
 		rb = ring_buffer__new(fd, count_event, &raw_events, NULL);
 		close(fd);
