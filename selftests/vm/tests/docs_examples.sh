@@ -51,7 +51,7 @@ printf 'set housekeeping 0\nset workload 1-3\ncgroup /system.slice housekeeping\
 	>/etc/cpuguard/policy.conf
 cp /etc/cpuguard/policy.conf /tmp/FILE.conf
 ensure_loaded() {
-	cpuguard status >/dev/null 2>&1 && return
+	[ -e /sys/fs/bpf/cpuguard/link_judge ] && return
 	cpuguard load >/dev/null && cpuguard apply /etc/cpuguard/policy.conf >/dev/null || fail "cannot reload"
 }
 
