@@ -111,8 +111,8 @@ static void apply_size(int n, bool inline_lists, int reps, bool largest)
 {
 	const char *fname = inline_lists ? "inline" : "set";
 	struct prog_stat ps[2] = {
-		{ .fd = pinned(PIN_PROG_POLICY_INSTALL), .label = "policy_install" },
-		{ .fd = pinned(PIN_PROG_SET_CREATE), .label = "set_create" },
+		{ .fd = pinned(PIN_FILE(policy_install)), .label = "policy_install" },
+		{ .fd = pinned(PIN_FILE(set_create)), .label = "set_create" },
 	}, ps0[2];
 	char path[64];
 	uint64_t apply;

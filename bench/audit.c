@@ -115,7 +115,7 @@ static void audit_setup(struct audit *a)
 
 static void start_raw_reader(struct audit *a)
 {
-	int fd = pinned(PIN_EVENTS);
+	int fd = pinned(PIN_FILE(events));
 
 	a->rb = ring_buffer__new(fd, count_event, &raw_events, NULL);
 	close(fd);

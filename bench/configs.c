@@ -129,7 +129,7 @@ void group_enter(enum group g)
 		move_self("");
 		cpuguard("load", NULL);
 		cpuguard("apply", POLICY);
-		fd = pinned(PIN_EVENTS);
+		fd = pinned(PIN_FILE(events));
 		events_rb = ring_buffer__new(fd, count_event, &drained, NULL);
 		close(fd);
 		if (!events_rb)
@@ -179,8 +179,8 @@ void group_progs(enum group g, struct prog_stat ps[2])
 		ps[1] = (struct prog_stat){ .fd = dup(bpf_program__fd(empty->progs.empty_lsm)), .label = "empty_lsm" };
 	} else if (g == G_CPUGUARD) {
 		/* the first of the three identical capture copies */
-		ps[0] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_CAPTURE_AFFINITY_0), .label = "capture_affinity_0" };
-		ps[1] = (struct prog_stat){ .fd = prog_of_link(PIN_LINK_JUDGE), .label = "judge_affinity_request" };
+		ps[0] = (struct prog_stat){ .fd = prog_of_link(PIN_FILE(link_capture_affinity_0)), .label = "capture_affinity_0" };
+		ps[1] = (struct prog_stat){ .fd = prog_of_link(PIN_FILE(link_judge)), .label = "judge_affinity_request" };
 	} else {
 		die("group %s has no fentry and LSM program pair", group_name[g]);
 	}

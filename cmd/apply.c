@@ -19,7 +19,7 @@ static int parse(const char *file, struct policy *p, struct cg_cpumask *possible
 	struct policy_env env = {
 		.possible = possible,
 		.resolve = policy_cgroup_resolve,
-		.cgroup_root = CGROUP_ROOT,
+		.cgroup_root = cgroup_root(),
 		.max_entries = CPUGUARD_MAX_ENTRIES,
 	};
 
@@ -28,17 +28,48 @@ static int parse(const char *file, struct policy *p, struct cg_cpumask *possible
 	return policy_parse_file(file, &env, p, stderr) ? -1 : 0;
 }
 
-int cmd_check(const struct options *o, const char *file)
+/* check --possible LIST: validate for another machine's CPUs. */
+static int possible_from(const char *list, struct cg_cpumask *possible, unsigned *nr_cpu_ids)
+{
+	char msg[256];
+	int last = -1;
+
+	if (cpulist_parse(list, possible, CG_MAX_CPUS, NULL, msg, sizeof(msg))) {
+		errorf("cpuguard check: --possible %s: %s", list, msg);
+		return -1;
+	}
+	for (int c = 0; c < CG_MAX_CPUS; c++)
+		if (cg_cpumask_test(possible, c))
+			last = c;
+	if (last < 0) {
+		errorf("cpuguard check: --possible %s: no CPU", list);
+		return -1;
+	}
+	*nr_cpu_ids = last + 1;
+	return 0;
+}
+
+int cmd_check(const struct options *o)
 {
 	struct cg_cpumask possible;
 	struct policy p = { 0 };
+	struct policy_env env = {
+		.possible = &possible,
+		.resolve = o->syntax_only ? NULL : policy_cgroup_resolve,
+		.cgroup_root = cgroup_root(),
+		.max_entries = CPUGUARD_MAX_ENTRIES,
+	};
 	int err;
 
-	(void)o;
-	err = parse(file, &p, &possible);
+	if (o->possible ? possible_from(o->possible, &possible, &env.nr_cpu_ids)
+			: read_possible_cpus(&possible, &env.nr_cpu_ids))
+		return EXIT_FAIL;
+	err = policy_parse_file(o->file, &env, &p, stderr) ? -1 : 0;
 	if (!err)
-		printf("%s: valid: %zu set%s, %zu cgroup%s\n", file, p.nsets, p.nsets == 1 ? "" : "s",
-		       p.nentries, p.nentries == 1 ? "" : "s");
+		printf("%s: valid: %zu set%s, %zu cgroup%s%s%s%s\n", o->file, p.nsets, p.nsets == 1 ? "" : "s",
+		       p.nentries, p.nentries == 1 ? "" : "s",
+		       o->possible ? "; CPUs checked against " : "", o->possible ? o->possible : "",
+		       o->syntax_only ? "; cgroups not resolved (--syntax-only)" : "");
 	policy_free(&p);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
@@ -181,9 +212,9 @@ static int apply_policy(const struct guard *g, const struct policy *p)
 	 * that cannot be known they stay, and the next apply clears them. */
 	err = wait_for_checks();
 	if (err) {
-		fprintf(stderr, "cpuguard apply: the new policy is in force; the old one stays in memory "
-				"until the next apply (cannot wait for running checks: %s)\n",
-			strerror(-err));
+		errorf("cpuguard apply: the new policy is in force; the old one stays in memory "
+		       "until the next apply (cannot wait for running checks: %s)",
+		       strerror(-err));
 		return 0;
 	}
 	clear_sets(g->set_map);
@@ -192,8 +223,9 @@ static int apply_policy(const struct guard *g, const struct policy *p)
 	return 0;
 }
 
-int cmd_apply(const struct options *o, const char *file)
+int cmd_apply(const struct options *o)
 {
+	const char *file = o->file;
 	struct cg_cpumask possible;
 	struct policy p = { 0 };
 	struct guard g;
@@ -202,18 +234,18 @@ int cmd_apply(const struct options *o, const char *file)
 	if (require_caps("apply"))
 		return EXIT_FAIL;
 	if (parse(file, &p, &possible)) {
-		fprintf(stderr, "cpuguard apply: %s not applied; the policy in force is unchanged\n", file);
+		errorf("cpuguard apply: %s not applied; the policy in force is unchanged", file);
 		policy_free(&p);
 		return EXIT_FAIL;
 	}
-	if (guard_open(o->pin_dir, &g, true)) {
+	if (guard_open(o, &g, true)) {
 		policy_free(&p);
 		return EXIT_FAIL;
 	}
 	err = apply_policy(&g, &p);
 	if (err)
-		fprintf(stderr, "cpuguard apply: %s not applied (%s); the policy in force is unchanged\n", file,
-			strerror(-err));
+		errorf("cpuguard apply: %s not applied (%s); the policy in force is unchanged", file,
+		       strerror(-err));
 	else {
 		printf("applied %s: %zu cgroup%s\n", file, p.nentries, p.nentries == 1 ? "" : "s");
 		tasks_note_after_apply(&p);

@@ -66,43 +66,10 @@ static const char *format_mask(struct mask_cache *c, const __u64 *words)
 }
 
 /* One JSON line is built in memory and written with one fwrite(): a flood
- * of events must not cost a stdio call per field. */
-struct line {
-	char buf[8 * CGROUP_PATH_MAX + 4 * CPUGUARD_EVENT_CPUS * 6];
-	size_t len;
-};
-
-static void put(struct line *l, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (l->len + n < sizeof(l->buf)) {
-		memcpy(l->buf + l->len, s, n);
-		l->len += n;
-	}
-}
-
-static void put_u64(struct line *l, unsigned long long v)
-{
-	char tmp[24];
-
-	snprintf(tmp, sizeof(tmp), "%llu", v);
-	put(l, tmp);
-}
-
-/* A JSON string, or null. */
-static void put_str(struct line *l, const char *s, size_t n)
-{
-	size_t k;
-
-	if (!s) {
-		put(l, "null");
-		return;
-	}
-	k = json_escape(l->buf + l->len, sizeof(l->buf) - l->len, s, n);
-	if (k != (size_t)-1)
-		l->len += k;
-}
+ * of events must not cost a stdio call per field. The writer keeps its
+ * buffer from one event to the next. */
+static struct jw line = JW_INIT;
+static bool line_failed;
 
 /* What was asked, as the JSON "kind" and in words for the text form. */
 static const char *kind_name(__u32 kind)
@@ -128,41 +95,53 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
 	const char *pcg = cgroup_path_of(e->policy_cgroup_id, pcgbuf, sizeof(pcgbuf));
-	static struct line l;
+	struct jw *j = &line;
 
-	l.len = 0;
-	put(&l, "{\"time\": \"");
-	put(&l, time);
-	put(&l, "\", \"kind\": \"");
-	put(&l, kind_name(e->kind));
-	put(&l, "\", \"action\": \"");
-	put(&l, action_name(e->action));
-	put(&l, "\"");
-	put(&l, ", \"pid\": ");
-	put_u64(&l, e->pid);
-	put(&l, ", \"tid\": ");
-	put_u64(&l, e->tid);
-	put(&l, ", \"comm\": ");
-	put_str(&l, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	put(&l, ", \"target_pid\": ");
-	put_u64(&l, e->target_pid);
-	put(&l, ", \"target_tid\": ");
-	put_u64(&l, e->target_tid);
-	put(&l, ", \"target_comm\": ");
-	put_str(&l, e->target_comm, strnlen(e->target_comm, sizeof(e->target_comm)));
-	put(&l, ", \"cgroup\": ");
-	put_str(&l, cg, cg ? strlen(cg) : 0);
-	put(&l, ", \"cgroup_id\": ");
-	put_u64(&l, e->cgroup_id);
-	put(&l, ", \"policy_cgroup\": ");
-	put_str(&l, pcg, pcg ? strlen(pcg) : 0);
-	/* A request that could not be read (denied, fail closed) is null. */
-	put(&l, ", \"requested\": ");
-	put_str(&l, e->flags & CPUGUARD_EVENT_UNREADABLE ? NULL : req, strlen(req));
-	put(&l, ", \"allowed\": ");
-	put_str(&l, allowed, strlen(allowed));
-	put(&l, e->flags & CPUGUARD_EVENT_TRUNCATED ? ", \"truncated\": true}\n" : ", \"truncated\": false}\n");
-	fwrite(l.buf, 1, l.len, stdout);
+	jw_obj(j);
+	jw_key(j, "time");
+	jw_str(j, time);
+	jw_key(j, "kind");
+	jw_str(j, kind_name(e->kind));
+	jw_key(j, "action");
+	jw_str(j, action_name(e->action));
+	jw_key(j, "pid");
+	jw_u64(j, e->pid);
+	jw_key(j, "tid");
+	jw_u64(j, e->tid);
+	jw_key(j, "comm");
+	jw_str_n(j, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	jw_key(j, "target_pid");
+	jw_u64(j, e->target_pid);
+	jw_key(j, "target_tid");
+	jw_u64(j, e->target_tid);
+	jw_key(j, "target_comm");
+	jw_str_n(j, e->target_comm, strnlen(e->target_comm, sizeof(e->target_comm)));
+	jw_key(j, "cgroup");
+	jw_str(j, cg);
+	jw_key(j, "cgroup_id");
+	jw_u64(j, e->cgroup_id);
+	jw_key(j, "policy_cgroup");
+	jw_str(j, pcg);
+	/* A request that could not be read is null. */
+	jw_key(j, "requested");
+	jw_str(j, e->flags & CPUGUARD_EVENT_UNREADABLE ? NULL : req);
+	jw_key(j, "allowed");
+	jw_str(j, allowed);
+	jw_key(j, "truncated");
+	jw_bool(j, e->flags & CPUGUARD_EVENT_TRUNCATED);
+	jw_end(j);
+	if (jw_flush(j, stdout))
+		line_failed = true;
+}
+
+/* Names are bytes that any task or cgroup creator chooses: escape them
+ * before they reach a terminal or a log, as show does, so that a task
+ * named "\033[2J\nFAKE DENY" can neither clear the screen nor forge a
+ * line. */
+static const char *escaped(char *dst, size_t cap, const char *s, size_t n)
+{
+	cg_escape_bytes(dst, cap, s, n);
+	return dst;
 }
 
 static void print_text(const struct cpuguard_event *e, const char *time, const char *req,
@@ -171,15 +150,20 @@ static void print_text(const struct cpuguard_event *e, const char *time, const c
 	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
 	const char *pcg = cgroup_path_of(e->policy_cgroup_id, pcgbuf, sizeof(pcgbuf));
+	static char comm[4 * 16 + 1], tcomm[4 * 16 + 1], cgesc[4 * CGROUP_PATH_MAX + 1],
+		pcgesc[4 * CGROUP_PATH_MAX + 1];
 
-	printf("%s %s: %.16s[%u/%u] %s %.16s[%u/%u] in %s to %s; allowed %s by %s%s\n", time,
+	printf("%s %s: %s[%u/%u] %s %s[%u/%u] in %s to %s; allowed %s by %s%s\n", time,
 	       e->action == CPUGUARD_DENY	  ? "DENY"
 	       : e->action == CPUGUARD_REPORT ? "REPORT (cannot be refused)"
 					      : "AUDIT (would deny)",
-	       e->comm, e->pid, e->tid, kind_words(e->kind),
-	       e->target_comm, e->target_pid, e->target_tid, cg ? cg : "(removed cgroup)",
+	       escaped(comm, sizeof(comm), e->comm, strnlen(e->comm, sizeof(e->comm))), e->pid, e->tid,
+	       kind_words(e->kind),
+	       escaped(tcomm, sizeof(tcomm), e->target_comm, strnlen(e->target_comm, sizeof(e->target_comm))),
+	       e->target_pid, e->target_tid,
+	       cg ? escaped(cgesc, sizeof(cgesc), cg, strlen(cg)) : "(removed cgroup)",
 	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req, allowed,
-	       pcg ? pcg : "(removed cgroup)",
+	       pcg ? escaped(pcgesc, sizeof(pcgesc), pcg, strlen(pcg)) : "(removed cgroup)",
 	       e->flags & CPUGUARD_EVENT_TRUNCATED ? " (masks truncated to 1024 CPUs)" : "");
 }
 
@@ -205,16 +189,17 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 int cmd_audit(const struct options *o)
 {
+	struct guard_probe probe;
 	struct ring_buffer *rb;
 	struct guard g;
 	int err = 0;
 
-	if (require_caps("audit") || guard_open(o->pin_dir, &g, false))
+	if (require_caps("audit") || guard_open(o, &g, false))
 		return EXIT_FAIL;
 	boot_to_real_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME);
 	rb = ring_buffer__new(g.events, handle_event, (void *)o, NULL);
 	if (!rb) {
-		fprintf(stderr, "cpuguard audit: cannot open the event ring buffer: %s\n", strerror(errno));
+		errorf("cpuguard audit: cannot open the event ring buffer: %s", strerror(errno));
 		guard_close(&g);
 		return EXIT_FAIL;
 	}
@@ -235,8 +220,9 @@ int cmd_audit(const struct options *o)
 			if (err < 0)
 				break;
 			err = 0;
-			if (!guard_loaded(o->pin_dir)) {
+			if (guard_probe(o->pin_dir, &probe) != GUARD_LOADED) {
 				ring_buffer__consume(rb);
+				fflush(stdout);
 				fprintf(stderr, "cpuguard audit: cpuguard was unloaded; no more events\n");
 				break;
 			}
@@ -245,7 +231,11 @@ int cmd_audit(const struct options *o)
 	ring_buffer__free(rb);
 	guard_close(&g);
 	if (err < 0) {
-		fprintf(stderr, "cpuguard audit: reading events failed: %s\n", strerror(-err));
+		errorf("cpuguard audit: reading events failed: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (line_failed) {
+		errorf("cpuguard audit: out of memory: some events could not be written");
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

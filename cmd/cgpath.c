@@ -4,9 +4,55 @@
  * again when an id is not found (the cgroup may be new). */
 #define _GNU_SOURCE
 #include <ftw.h>
+#include <mntent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include "cpuguard.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static const char *root;
+static char detected[4096];
+
+void set_cgroup_root(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	snprintf(detected, sizeof(detected), "%.*s", (int)n, dir);
+	root = detected;
+}
+
+/* --cgroup-root, else /sys/fs/cgroup when it is cgroup2, else the first
+ * cgroup2 mount in /proc/self/mounts (e.g. /sys/fs/cgroup/unified on a
+ * hybrid host), else /sys/fs/cgroup (and the support check says why it
+ * does not do). */
+const char *cgroup_root(void)
+{
+	struct statfs sfs;
+	struct mntent *m;
+	FILE *f;
+
+	if (root)
+		return root;
+	root = DEFAULT_CGROUP_ROOT;
+	if (!statfs(DEFAULT_CGROUP_ROOT, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		return root;
+	if (!(f = setmntent("/proc/self/mounts", "r")))
+		return root;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2") && strlen(m->mnt_dir) < sizeof(detected)) {
+			strcpy(detected, m->mnt_dir);
+			root = detected;
+			break;
+		}
+	endmntent(f);
+	return root;
+}
 
 struct cg_entry {
 	uint64_t id;
@@ -30,7 +76,7 @@ static int add_dir(const char *fpath, const struct stat *sb, int type, struct FT
 		table = t;
 		table_cap = cap;
 	}
-	const char *rel = fpath + strlen(CGROUP_ROOT);
+	const char *rel = fpath + strlen(cgroup_root());
 	table[table_len].id = sb->st_ino;
 	table[table_len].path = strdup(*rel ? rel : "/");
 	if (!table[table_len].path)
@@ -51,7 +97,7 @@ static void rebuild(void)
 	for (size_t i = 0; i < table_len; i++)
 		free(table[i].path);
 	table_len = 0;
-	nftw(CGROUP_ROOT, add_dir, 64, FTW_PHYS | FTW_MOUNT);
+	nftw(cgroup_root(), add_dir, 64, FTW_PHYS | FTW_MOUNT);
 	qsort(table, table_len, sizeof(*table), by_id);
 }
 

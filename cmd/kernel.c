@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <stddef.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -28,22 +31,20 @@ static const struct {
 	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
 };
 
-/* Name the first missing capability before touching the kernel, rather
- * than let a bpf() call fail with a bare EPERM. */
-int require_caps(const char *command)
+/* Which needed capability is missing, if any: 0 when none is. */
+int missing_cap(char *msg, size_t len)
 {
 	cap_t caps = cap_get_proc();
 	cap_flag_value_t v;
 	size_t i;
 
 	if (!caps) {
-		fprintf(stderr, "cpuguard %s: cannot read capabilities: %s\n", command, strerror(errno));
+		snprintf(msg, len, "cannot read capabilities: %s", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < sizeof(needed_caps) / sizeof(needed_caps[0]); i++) {
 		if (cap_get_flag(caps, needed_caps[i].cap, CAP_EFFECTIVE, &v) || v != CAP_SET) {
-			fprintf(stderr, "cpuguard %s: missing capability %s (run as root)\n", command,
-				needed_caps[i].name);
+			snprintf(msg, len, "missing capability %s", needed_caps[i].name);
 			cap_free(caps);
 			return -1;
 		}
@@ -52,158 +53,317 @@ int require_caps(const char *command)
 	return 0;
 }
 
-static bool lsm_active(const char *name, char *list, size_t len)
+/* Name the first missing capability before touching the kernel, rather
+ * than let a bpf() call fail with a bare EPERM. */
+int require_caps(const char *command)
 {
-	FILE *f = fopen("/sys/kernel/security/lsm", "r");
-	char *tok, *save;
+	char msg[CAPS_MSG_MAX];
 
-	list[0] = 0;
-	if (!f)
-		return false;
-	if (!fgets(list, len, f))
-		list[0] = 0;
-	fclose(f);
-	list[strcspn(list, "\n")] = 0;
-	char copy[512];
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (!strcmp(tok, name))
-			return true;
-	return false;
+	if (!missing_cap(msg, sizeof(msg)))
+		return 0;
+	errorf("cpuguard %s: %s (run as root)", command, msg);
+	return -1;
 }
 
-static bool quiet_support;
-
-static void say(const char *fmt, ...)
+static void gap(struct support *s, const char *fix, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void gap(struct support *s, const char *fix, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (quiet_support)
+	if (s->ngaps == SUPPORT_GAPS_MAX)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(s->gaps[s->ngaps].what, sizeof(s->gaps[0].what), fmt, ap);
 	va_end(ap);
+	snprintf(s->gaps[s->ngaps].fix, sizeof(s->gaps[0].fix), "%s", fix ? fix : "");
+	s->ngaps++;
 }
 
-/* Decide from the kernel itself, never from its version, and say exactly
- * what is missing. */
-int check_kernel_support(bool verbose, bool quiet)
+#ifndef SECURITYFS_MAGIC
+#define SECURITYFS_MAGIC 0x73636673
+#endif
+
+/* Is BPF LSM active? Says so only when the kernel's list can be read: with
+ * securityfs unmounted nothing is known, and advising lsm=bpf would be
+ * wrong (it would switch off every other LSM). */
+static void probe_lsm(struct support *s)
+{
+	FILE *f = fopen("/sys/kernel/security/lsm", "r");
+	char list[512] = "", copy[512], *tok, *save, fix[300];
+	struct statfs sfs;
+
+	if (!f) {
+		if (statfs("/sys/kernel/security", &sfs) || sfs.f_type != SECURITYFS_MAGIC)
+			gap(s, "mount it: mount -t securityfs securityfs /sys/kernel/security (systemd does this at boot)",
+			    "cannot tell whether BPF LSM is active: securityfs is not mounted at /sys/kernel/security");
+		else
+			gap(s, NULL, "cannot tell whether BPF LSM is active: cannot read /sys/kernel/security/lsm: %s",
+			    strerror(errno));
+		return;
+	}
+	if (!fgets(list, sizeof(list), f))
+		list[0] = 0;
+	fclose(f);
+	list[strcspn(list, "\n")] = 0;
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, "bpf"))
+			return;
+	snprintf(fix, sizeof(fix), "add \"bpf\" to the lsm= boot parameter, e.g. lsm=%s%sbpf", list,
+		 list[0] ? "," : "");
+	gap(s, fix, "BPF LSM is not active (active LSMs: %s)", list[0] ? list : "none");
+}
+
+/* Load (and for LSM, attach) the smallest program of each kind load needs:
+ * "return 0". The kernel may list BPF LSM and still refuse these (some
+ * virtualised kernels refuse every BPF trampoline with EPERM). */
+static void probe_prog(struct support *s, const struct btf *btf, enum bpf_prog_type type,
+		       enum bpf_attach_type attach, const char *target, const char *what)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach,
+		    .prog_flags = type == BPF_PROG_TYPE_SYSCALL ? BPF_F_SLEEPABLE : 0);
+	int fd, link, id;
+
+	if (target) {
+		id = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC);
+		if (id < 0)
+			return; /* reported as a missing function */
+		opts.attach_btf_id = id;
+	}
+	fd = bpf_prog_load(type, "cpuguard_probe", "GPL", insns, 2, &opts);
+	if (fd < 0) {
+		int e = errno;
+
+		gap(s, e == EPERM ? "this kernel refuses to load BPF trampoline programs (LSM, fentry), as some virtualised kernels do even with BPF LSM listed: use a kernel that allows them"
+				  : "run 'cpuguard --verbose load' for the kernel's reasons",
+		    "the kernel refuses %s programs (%s)", what, strerror(e));
+		return;
+	}
+	if (type == BPF_PROG_TYPE_LSM) {
+		link = bpf_link_create(fd, 0, attach, NULL);
+		if (link < 0)
+			gap(s, NULL, "the kernel loads but will not attach %s programs (%s)", what, strerror(errno));
+		else
+			close(link);
+	}
+	close(fd);
+}
+
+/* Decide from the kernel itself, never from its version, and collect every
+ * missing piece with its fix. The program probes need privilege. */
+int probe_kernel_support(struct support *s)
 {
 	static const char *const funcs[] = {
 		"bpf_cpumask_create", "bpf_cpumask_acquire", "bpf_cpumask_release",
 		"bpf_cpumask_set_cpu", "bpf_iter_num_new", "bpf_lsm_task_setscheduler",
 		"sched_setaffinity",
 	};
+	char capmsg[CAPS_MSG_MAX];
 	struct statfs sfs;
-	struct btf *btf;
-	char lsms[512];
-	size_t i;
-	int bad = 0;
+	struct btf *btf = NULL;
+	int before;
 
-	quiet_support = quiet;
-
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		say("cpuguard: kernel has no BTF (/sys/kernel/btf/vmlinux): it needs CONFIG_DEBUG_INFO_BTF=y\n");
-		return -1;
-	}
-	if (!lsm_active("bpf", lsms, sizeof(lsms))) {
-		say("cpuguard: BPF LSM is not active (active LSMs: %s)\n"
-			"cpuguard: add \"bpf\" to the lsm= boot parameter, e.g. lsm=%s%sbpf\n",
-			lsms[0] ? lsms : "unknown: is securityfs mounted?", lsms, lsms[0] ? "," : "");
-		return -1;
-	}
-	btf = btf__load_vmlinux_btf();
-	if (!btf) {
-		say("cpuguard: cannot read kernel BTF: %s\n", strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
-		if (btf__find_by_name_kind(btf, funcs[i], BTF_KIND_FUNC) < 0) {
-			say("cpuguard: kernel lacks %s: cpuguard needs the bpf_cpumask kfuncs, "
-				"open-coded iterators and the task_setscheduler BPF LSM hook (Linux 6.4 or later)\n",
-				funcs[i]);
-			bad = 1;
-			if (!verbose)
-				break;
+	memset(s, 0, sizeof(*s));
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		gap(s, "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's are)",
+		    "kernel has no BTF (/sys/kernel/btf/vmlinux)");
+	else if (!(btf = btf__load_vmlinux_btf()))
+		gap(s, "check the mount of /sys and the caller's privileges", "cannot read kernel BTF: %s",
+		    strerror(errno));
+	probe_lsm(s);
+	before = s->ngaps;
+	for (size_t i = 0; btf && i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (btf__find_by_name_kind(btf, funcs[i], BTF_KIND_FUNC) < 0)
+			gap(s, NULL,
+			    "kernel lacks %s: cpuguard needs the bpf_cpumask kfuncs, open-coded iterators "
+			    "and the task_setscheduler BPF LSM hook (Linux 6.4 or later)",
+			    funcs[i]);
+	/* Only a kernel that has everything so far is worth loading into. */
+	if (btf && s->ngaps == before && before == 0) {
+		if (missing_cap(capmsg, sizeof(capmsg))) {
+			gap(s, "run as root", "cannot probe the BPF program types: %s", capmsg);
+		} else {
+			probe_prog(s, btf, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_task_setscheduler", "BPF LSM");
+			probe_prog(s, btf, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "sched_setaffinity", "fentry");
+			probe_prog(s, btf, BPF_PROG_TYPE_SYSCALL, 0, NULL, "syscall");
 		}
 	}
 	btf__free(btf);
-	if (bad)
-		return -1;
-	if (statfs(CGROUP_ROOT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		say("cpuguard: no cgroup v2 hierarchy at %s\n", CGROUP_ROOT);
-		return -1;
+	if (statfs(cgroup_root(), &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		gap(s, "mount cgroup2 (boot with systemd.unified_cgroup_hierarchy=1), or name its mount with --cgroup-root DIR",
+		    "no cgroup v2 hierarchy at %s", cgroup_root());
+	return s->ngaps;
+}
+
+/* For load: the first gap (every gap with --verbose), each with its fix. */
+int check_kernel_support(bool verbose)
+{
+	struct support s;
+	int n = probe_kernel_support(&s), shown = verbose ? n : (n ? 1 : 0);
+
+	for (int i = 0; i < shown; i++) {
+		errorf("cpuguard: %s", s.gaps[i].what);
+		if (s.gaps[i].fix[0])
+			errorf("cpuguard: %s", s.gaps[i].fix);
 	}
-	return 0;
+	if (n > shown)
+		errorf("cpuguard: %d more missing (run with --verbose to list them)", n - shown);
+	return n ? -1 : 0;
 }
 
 int read_possible_cpus(struct cg_cpumask *possible, unsigned *nr_cpu_ids)
 {
 	if (cpulist_read_file(POSSIBLE_CPUS, possible, nr_cpu_ids)) {
-		fprintf(stderr, "cpuguard: cannot read %s\n", POSSIBLE_CPUS);
+		errorf("cpuguard: cannot read %s", POSSIBLE_CPUS);
 		return -1;
 	}
 	return 0;
 }
 
-static int pin_get(const char *dir, const char *name)
+static const size_t pin_fd_off[NR_PINS] = {
+#define PIN_OFF(field, file, kind, member) [PIN_ID_##field] = offsetof(struct guard, field),
+	CPUGUARD_PINS(PIN_OFF)
+#undef PIN_OFF
+};
+
+static int *pin_fd(struct guard *g, int i)
 {
-	char path[4096];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		fprintf(stderr, "cpuguard: cannot open %s: %s\n", path, strerror(errno));
-	return fd;
-}
-
-bool guard_loaded(const char *pin_dir)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, PIN_LINK_JUDGE);
-	return access(path, F_OK) == 0;
+	return (int *)((char *)g + pin_fd_off[i]);
 }
 
 void guard_close(struct guard *g)
 {
-	int *fds[] = { &g->policy_map, &g->set_map, &g->state_map, &g->stats_map, &g->meta_map,
-		       &g->events, &g->set_create, &g->policy_install, &g->policy_read, &g->lock_fd };
-
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+	for (int i = 0; i < NR_PINS; i++) {
+		if (*pin_fd(g, i) >= 0)
+			close(*pin_fd(g, i));
+		*pin_fd(g, i) = -1;
 	}
+	if (g->dir_fd >= 0)
+		close(g->dir_fd);
+	g->dir_fd = g->lock_fd = -1;
 }
 
-/* With @lock, hold an exclusive lock on the pin directory so that two
- * applies (or an apply and an unload) never interleave. */
-int guard_open(const char *pin_dir, struct guard *g, bool lock)
+/* The holder of the flock on @fd's inode, from /proc/locks: "pid N (comm)". */
+static void lock_holder(int fd, char *buf, size_t len)
 {
-	memset(g, -1, sizeof(*g));
-	if (!guard_loaded(pin_dir)) {
-		fprintf(stderr, "cpuguard: not loaded (nothing pinned at %s): run 'cpuguard load'\n", pin_dir);
+	FILE *f = fopen("/proc/locks", "r");
+	char line[256], comm[64] = "", kind[16], path[64];
+	unsigned maj, min;
+	unsigned long ino;
+	struct stat st;
+	int pid;
+
+	snprintf(buf, len, "another process");
+	if (!f || fstat(fd, &st)) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%lu", kind, &pid, &maj, &min, &ino) != 5 ||
+		    strcmp(kind, "FLOCK") || ino != st.st_ino || maj != major(st.st_dev) || min != minor(st.st_dev))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		FILE *c = fopen(path, "r");
+		if (c) {
+			char raw[17] = "";
+
+			if (fgets(raw, sizeof(raw), c))
+				raw[strcspn(raw, "\n")] = 0;
+			fclose(c);
+			cg_escape_bytes(comm, sizeof(comm), raw, strlen(raw));
+		}
+		snprintf(buf, len, "pid %d%s%s%s", pid, comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
+		break;
+	}
+	fclose(f);
+}
+
+int lock_pin_dir(int dir_fd, const char *pin_dir, int wait)
+{
+	char holder[128];
+	struct timespec t0, t;
+
+	if (!flock(dir_fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK) {
+		errorf("cpuguard: cannot lock %s: %s", pin_dir, strerror(errno));
+		return -1;
+	}
+	if (wait < 0)
+		wait = DEFAULT_LOCK_WAIT;
+	lock_holder(dir_fd, holder, sizeof(holder));
+	if (wait > 0)
+		fprintf(stderr, "cpuguard: %s holds the lock on %s (an apply or unload); waiting up to %d s\n",
+			holder, pin_dir, wait);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (!flock(dir_fd, LOCK_EX | LOCK_NB))
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9 >= wait)
+			break;
+		usleep(50 * 1000);
+	}
+	lock_holder(dir_fd, holder, sizeof(holder));
+	errorf("cpuguard: cannot lock %s: %s has held it for more than %d s; try again later, or wait longer with --wait SECONDS",
+	    pin_dir, holder, wait);
+	return -1;
+}
+
+/* Open a verified cpuguard's maps and programs. With @lock, hold an
+ * exclusive lock on the pin directory so that two applies (or an apply and
+ * an unload) never interleave. */
+int guard_open(const struct options *o, struct guard *g, bool lock)
+{
+	struct guard_probe p;
+	char path[4096];
+
+	for (int i = 0; i < NR_PINS; i++)
+		*pin_fd(g, i) = -1;
+	g->dir_fd = g->lock_fd = -1;
+	switch (guard_probe(o->pin_dir, &p)) {
+	case GUARD_LOADED:
+		break;
+	case GUARD_ABSENT:
+		errorf("cpuguard: not loaded (nothing pinned at %s): run 'cpuguard load'", o->pin_dir);
+		return -1;
+	case GUARD_PARTIAL:
+		errorf("cpuguard: not loaded: %s holds only some of cpuguard's pins (%s): run 'cpuguard load'",
+		       o->pin_dir, p.why[0] ? p.why : "a load that did not finish");
+		return -1;
+	default:
+		errorf("cpuguard: %s", p.why);
+		return -1;
+	}
+	g->dir_fd = pin_dir_open(o->pin_dir, &p);
+	if (g->dir_fd < 0) {
+		errorf("cpuguard: %s", p.why[0] ? p.why : "the pin directory went away");
 		return -1;
 	}
 	if (lock) {
-		g->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (g->lock_fd < 0 || flock(g->lock_fd, LOCK_EX)) {
-			fprintf(stderr, "cpuguard: cannot lock %s: %s\n", pin_dir, strerror(errno));
+		if (lock_pin_dir(g->dir_fd, o->pin_dir, o->wait))
+			goto fail;
+		g->lock_fd = g->dir_fd;
+	}
+	for (int i = 0; i < NR_PINS; i++) {
+		if (pins[i].kind == PIN_LINK)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", g->dir_fd, pins[i].file);
+		*pin_fd(g, i) = bpf_obj_get(path);
+		if (*pin_fd(g, i) < 0) {
+			snprintf(path, sizeof(path), "%s/%s", o->pin_dir, pins[i].file);
+			*pin_fd(g, i) = bpf_obj_get(path);
+		}
+		if (*pin_fd(g, i) < 0) {
+			errorf("cpuguard: cannot open %s/%s: %s", o->pin_dir, pins[i].file, strerror(errno));
 			goto fail;
 		}
 	}
-	if ((g->policy_map = pin_get(pin_dir, PIN_POLICY_MAP)) < 0 ||
-	    (g->set_map = pin_get(pin_dir, PIN_SET_MAP)) < 0 ||
-	    (g->state_map = pin_get(pin_dir, PIN_STATE_MAP)) < 0 ||
-	    (g->stats_map = pin_get(pin_dir, PIN_STATS_MAP)) < 0 ||
-	    (g->meta_map = pin_get(pin_dir, PIN_META_MAP)) < 0 ||
-	    (g->events = pin_get(pin_dir, PIN_EVENTS)) < 0 ||
-	    (g->set_create = pin_get(pin_dir, PIN_PROG_SET_CREATE)) < 0 ||
-	    (g->policy_install = pin_get(pin_dir, PIN_PROG_POLICY_INSTALL)) < 0 ||
-	    (g->policy_read = pin_get(pin_dir, PIN_PROG_POLICY_READ)) < 0)
-		goto fail;
 	return 0;
 fail:
 	guard_close(g);
@@ -215,7 +375,7 @@ int guard_read_state(const struct guard *g, struct cpuguard_state *st)
 	uint32_t key = 0;
 
 	if (bpf_map_lookup_elem(g->state_map, &key, st)) {
-		fprintf(stderr, "cpuguard: cannot read state: %s\n", strerror(errno));
+		errorf("cpuguard: cannot read state: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -249,20 +409,20 @@ int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum)
  */
 int guard_capture_skips(const char *pin_dir, uint64_t *skips)
 {
-	static const char *const pins[] = {
-		PIN_LINK_CAPTURE_AFFINITY_0, PIN_LINK_CAPTURE_AFFINITY_1, PIN_LINK_CAPTURE_AFFINITY_2,
-		PIN_LINK_CAPTURE_SQPOLL_0,   PIN_LINK_CAPTURE_SQPOLL_1,   PIN_LINK_CAPTURE_SQPOLL_2,
+	static const enum pin_id captures[] = {
+		PIN_ID_link_capture_affinity_0, PIN_ID_link_capture_affinity_1, PIN_ID_link_capture_affinity_2,
+		PIN_ID_link_capture_sqpoll_0,	PIN_ID_link_capture_sqpoll_1,	PIN_ID_link_capture_sqpoll_2,
 	};
 
 	*skips = 0;
-	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+	for (size_t i = 0; i < sizeof(captures) / sizeof(captures[0]); i++) {
 		struct bpf_link_info link = {};
 		struct bpf_prog_info prog = {};
 		__u32 len = sizeof(link);
 		char path[4096];
 		int lfd, pfd, err;
 
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, pins[i]);
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pin_file(captures[i]));
 		lfd = bpf_obj_get(path);
 		if (lfd < 0)
 			return -errno;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cpuguard load / unload */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,35 +12,23 @@
 #include <bpf/libbpf.h>
 #include "cpuguard.h"
 #include "cpuguard.skel.h"
+#include "strtab.h"
 
-static bool verbose_libbpf;
+#ifndef CPUGUARD_VERSION
+#define CPUGUARD_VERSION "unknown"
+#endif
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* This CLI's version, and a hash of the BPF object it embeds: programs
+ * built from other sources have another hash even under one version. */
+void cli_build(struct cpuguard_build *b)
 {
-	if (!verbose_libbpf || level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
+	size_t sz;
+	const void *elf = cpuguard__elf_bytes(&sz);
 
-/* Remove every pin in @dir, then the directory. */
-static int unpin_all(const char *dir)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int err = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
-			err = -errno;
-	}
-	closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
-		err = -errno;
-	return err;
+	memset(b, 0, sizeof(*b));
+	snprintf(b->version, sizeof(b->version), "%s", CPUGUARD_VERSION);
+	snprintf(b->object, sizeof(b->object), "%016llx",
+		 (unsigned long long)strtab_hash(elf, sz));
 }
 
 static int pin_path(char *buf, size_t len, const char *dir, const char *name)
@@ -49,25 +36,55 @@ static int pin_path(char *buf, size_t len, const char *dir, const char *name)
 	return snprintf(buf, len, "%s/%s", dir, name) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
-static int pin_map(struct bpf_map *map, const char *dir, const char *name)
+/* The pin table's skeleton members, by pin. */
+static int pin_one(struct cpuguard *skel, int i, const char *path)
 {
-	char p[4096];
-
-	return pin_path(p, sizeof(p), dir, name) ?: bpf_map__pin(map, p);
+	switch (i) {
+#define PIN_CASE(field, file, kind, member)                                   \
+	case PIN_ID_##field:                                                  \
+		return pin_##kind(skel->member, path);
+#define pin_MAP bpf_map__pin
+#define pin_PROG bpf_program__pin
+#define pin_LINK bpf_link__pin
+		CPUGUARD_PINS(PIN_CASE)
+#undef PIN_CASE
+	}
+	return -EINVAL;
 }
 
-static int pin_prog(struct bpf_program *prog, const char *dir, const char *name)
+/* The version pin: an array map the CLI makes, frozen. */
+static int pin_version(const char *dir)
 {
+	struct cpuguard_build b;
 	char p[4096];
+	__u32 key = 0;
+	int fd, err;
 
-	return pin_path(p, sizeof(p), dir, name) ?: bpf_program__pin(prog, p);
+	cli_build(&b);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, VERSION_MAP_NAME, sizeof(key), sizeof(b), 1, NULL);
+	if (fd < 0)
+		return -errno;
+	err = bpf_map_update_elem(fd, &key, &b, BPF_ANY) || bpf_map_freeze(fd) ? -errno : 0;
+	if (!err)
+		err = pin_path(p, sizeof(p), dir, PIN_VERSION) ?: bpf_obj_pin(fd, p) ? -errno : 0;
+	close(fd);
+	return err;
 }
 
-static int pin_link(struct bpf_link *link, const char *dir, const char *name)
+/* Pin everything in table order (the judging link last, because its pin
+ * is what marks cpuguard as loaded), the version before the link. */
+static int pin_everything(struct cpuguard *skel, const char *dir)
 {
 	char p[4096];
+	int err;
 
-	return pin_path(p, sizeof(p), dir, name) ?: bpf_link__pin(link, p);
+	for (int i = 0; i < NR_PINS; i++) {
+		if (i == PIN_ID_link_judge && (err = pin_version(dir)))
+			return err;
+		if ((err = pin_path(p, sizeof(p), dir, pins[i].file) ?: pin_one(skel, i, p)))
+			return err;
+	}
+	return 0;
 }
 
 static void size_for_cpus(struct cpuguard *skel, unsigned nr_cpu_ids)
@@ -89,12 +106,12 @@ static void size_for_cpus(struct cpuguard *skel, unsigned nr_cpu_ids)
 static int find_capture_stats(struct cpuguard *skel)
 {
 	struct bpf_program *progs[NR_CAPTURE_PROGS] = {
-		[CAPTURE_AFFINITY_0] = skel->progs.capture_affinity_0,
-		[CAPTURE_AFFINITY_1] = skel->progs.capture_affinity_1,
-		[CAPTURE_AFFINITY_2] = skel->progs.capture_affinity_2,
-		[CAPTURE_SQPOLL_0] = skel->progs.capture_sqpoll_0,
-		[CAPTURE_SQPOLL_1] = skel->progs.capture_sqpoll_1,
-		[CAPTURE_SQPOLL_2] = skel->progs.capture_sqpoll_2,
+		[CAPTURE_AFFINITY_0] = skel->progs.cap_affinity_0,
+		[CAPTURE_AFFINITY_1] = skel->progs.cap_affinity_1,
+		[CAPTURE_AFFINITY_2] = skel->progs.cap_affinity_2,
+		[CAPTURE_SQPOLL_0] = skel->progs.cap_sqpoll_0,
+		[CAPTURE_SQPOLL_1] = skel->progs.cap_sqpoll_1,
+		[CAPTURE_SQPOLL_2] = skel->progs.cap_sqpoll_2,
 	};
 	char buf[64];
 	int fd;
@@ -119,83 +136,75 @@ static int find_capture_stats(struct cpuguard *skel)
 	return 0;
 }
 
-/* Pin everything; the judging link last, because its pin is what marks
- * cpuguard as loaded. */
-static int pin_everything(struct cpuguard *skel, const char *dir)
-{
-	return pin_map(skel->maps.policy_map, dir, PIN_POLICY_MAP) ?:
-	       pin_map(skel->maps.set_map, dir, PIN_SET_MAP) ?:
-	       pin_map(skel->maps.state_map, dir, PIN_STATE_MAP) ?:
-	       pin_map(skel->maps.stats_map, dir, PIN_STATS_MAP) ?:
-	       pin_map(skel->maps.meta_map, dir, PIN_META_MAP) ?:
-	       pin_map(skel->maps.events, dir, PIN_EVENTS) ?:
-	       pin_prog(skel->progs.set_create, dir, PIN_PROG_SET_CREATE) ?:
-	       pin_prog(skel->progs.policy_install, dir, PIN_PROG_POLICY_INSTALL) ?:
-	       pin_prog(skel->progs.policy_read, dir, PIN_PROG_POLICY_READ) ?:
-	       pin_link(skel->links.capture_affinity_0, dir, PIN_LINK_CAPTURE_AFFINITY_0) ?:
-	       pin_link(skel->links.capture_affinity_1, dir, PIN_LINK_CAPTURE_AFFINITY_1) ?:
-	       pin_link(skel->links.capture_affinity_2, dir, PIN_LINK_CAPTURE_AFFINITY_2) ?:
-	       pin_link(skel->links.capture_sqpoll_0, dir, PIN_LINK_CAPTURE_SQPOLL_0) ?:
-	       pin_link(skel->links.capture_sqpoll_1, dir, PIN_LINK_CAPTURE_SQPOLL_1) ?:
-	       pin_link(skel->links.capture_sqpoll_2, dir, PIN_LINK_CAPTURE_SQPOLL_2) ?:
-	       pin_link(skel->links.judge_sqpoll, dir, PIN_LINK_JUDGE_SQPOLL) ?:
-	       pin_link(skel->links.report_iowq_affinity, dir, PIN_LINK_REPORT_IOWQ) ?:
-	       pin_link(skel->links.judge_affinity_request, dir, PIN_LINK_JUDGE);
-}
-
 int cmd_load(const struct options *o)
 {
 	struct cg_cpumask possible;
 	struct cpuguard *skel = NULL;
+	struct guard_probe probe;
+	char why[512];
 	unsigned nr_cpu_ids;
 	int err;
 
 	if (require_caps("load"))
 		return EXIT_FAIL;
-	if (guard_loaded(o->pin_dir)) {
+	switch (guard_probe(o->pin_dir, &probe)) {
+	case GUARD_LOADED:
 		printf("cpuguard is already loaded (pinned at %s)\n", o->pin_dir);
 		return EXIT_OK;
+	case GUARD_FOREIGN:
+	case GUARD_ERROR:
+		errorf("cpuguard load: %s", probe.why);
+		return EXIT_FAIL;
+	case GUARD_ABSENT:
+	case GUARD_PARTIAL:
+		break;
 	}
-	if (check_kernel_support(o->verbose, false) || read_possible_cpus(&possible, &nr_cpu_ids))
+	if (check_kernel_support(o->verbose) || read_possible_cpus(&possible, &nr_cpu_ids))
 		return EXIT_FAIL;
 
-	verbose_libbpf = o->verbose;
-	libbpf_set_print(libbpf_print);
 	skel = cpuguard__open();
 	if (!skel) {
-		fprintf(stderr, "cpuguard load: cannot open the BPF object: %s\n", strerror(errno));
+		errorf("cpuguard load: cannot open the BPF object: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	size_for_cpus(skel, nr_cpu_ids);
 	err = cpuguard__load(skel);
 	if (err) {
-		fprintf(stderr, "cpuguard load: the kernel refused the BPF programs (%s)%s\n", strerror(-err),
-			o->verbose ? "" : "; run with --verbose for the verifier log");
+		errorf("cpuguard load: the kernel refused the BPF programs (%s)%s", strerror(-err),
+		    o->verbose ? "" : "; run with --verbose for the verifier log");
 		goto fail;
 	}
 	err = cpuguard__attach(skel);
 	if (err) {
-		fprintf(stderr, "cpuguard load: cannot attach: %s\n", strerror(-err));
+		errorf("cpuguard load: cannot attach: %s", strerror(-err));
+		goto fail;
+	}
+	/* A verified directory without the judging link is left over from a
+	 * load that died half-way: start clean (cpuguard's pins only). */
+	if (probe.state == GUARD_PARTIAL && unpin_all(o->pin_dir, why, sizeof(why))) {
+		errorf("cpuguard load: %s", why);
 		goto fail;
 	}
 	err = find_capture_stats(skel);
 	if (err) {
-		fprintf(stderr, "cpuguard load: cannot find the capture programs' run statistics: %s\n",
-			strerror(-err));
+		errorf("cpuguard load: cannot find the capture programs' run statistics: %s", strerror(-err));
 		goto fail;
 	}
-	/* A directory without the judging link is left over from a load that
-	 * died half-way: start clean. */
-	unpin_all(o->pin_dir);
 	if (mkdir(o->pin_dir, 0700)) {
 		err = -errno;
-		fprintf(stderr, "cpuguard load: cannot create %s: %s\n", o->pin_dir, strerror(errno));
+		errorf("cpuguard load: cannot create %s: %s", o->pin_dir, strerror(errno));
+		goto fail;
+	}
+	/* mkdir's mode went through the umask; a pin directory is exactly 0700. */
+	if (chmod(o->pin_dir, 0700) || guard_probe(o->pin_dir, &probe) != GUARD_PARTIAL) {
+		errorf("cpuguard load: %s", probe.why[0] ? probe.why : "cannot set the pin directory's mode");
+		rmdir(o->pin_dir);
 		goto fail;
 	}
 	err = pin_everything(skel, o->pin_dir);
 	if (err) {
-		fprintf(stderr, "cpuguard load: cannot pin in %s: %s\n", o->pin_dir, strerror(-err));
-		unpin_all(o->pin_dir);
+		errorf("cpuguard load: cannot pin in %s: %s", o->pin_dir, strerror(-err));
+		unpin_all(o->pin_dir, why, sizeof(why));
 		goto fail;
 	}
 	cpuguard__destroy(skel); /* the pins keep programs, links and maps */
@@ -208,24 +217,29 @@ fail:
 
 int cmd_unload(const struct options *o)
 {
+	struct guard_probe probe;
+	char why[512] = "";
 	int fd, err;
 
 	if (require_caps("unload"))
 		return EXIT_FAIL;
-	fd = open(o->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = pin_dir_open(o->pin_dir, &probe);
 	if (fd < 0) {
-		if (errno == ENOENT) {
+		if (probe.state == GUARD_ABSENT) {
 			printf("cpuguard is not loaded (nothing pinned at %s)\n", o->pin_dir);
 			return EXIT_OK;
 		}
-		fprintf(stderr, "cpuguard unload: cannot open %s: %s\n", o->pin_dir, strerror(errno));
+		errorf("cpuguard unload: %s", probe.why);
 		return EXIT_FAIL;
 	}
-	flock(fd, LOCK_EX); /* let a running apply finish */
-	err = unpin_all(o->pin_dir);
+	if (lock_pin_dir(fd, o->pin_dir, o->wait)) { /* let a running apply finish */
+		close(fd);
+		return EXIT_FAIL;
+	}
+	err = unpin_all(o->pin_dir, why, sizeof(why));
 	close(fd);
 	if (err) {
-		fprintf(stderr, "cpuguard unload: cannot remove %s: %s\n", o->pin_dir, strerror(-err));
+		errorf("cpuguard unload: %s", why);
 		return EXIT_FAIL;
 	}
 	printf("cpuguard unloaded: programs detached, policy removed\n");

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cpuguard: confine cgroups to CPU sets with a BPF LSM. Command dispatch. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cpuguard.h"
 
 #ifndef CPUGUARD_VERSION
 #define CPUGUARD_VERSION "unknown"
 #endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define DEFAULT_LOCK_WAIT_STR STR(DEFAULT_LOCK_WAIT)
 
 static const char usage_text[] =
 	"Usage: cpuguard [--verbose] COMMAND [OPTIONS]\n"
@@ -19,11 +24,14 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  load [--pin-dir DIR]        load and attach the programs, pin links and maps\n"
 	"                              (default DIR " DEFAULT_PIN_DIR ")\n"
-	"  unload                      detach and unpin everything; no restriction remains\n"
-	"  check FILE                  validate a policy file, change nothing\n"
-	"  apply FILE                  validate, then atomically replace the whole policy\n"
+	"  unload [--wait SECONDS]     detach and unpin everything; no restriction remains\n"
+	"  check [--possible LIST] [--syntax-only] FILE\n"
+	"                              validate a policy file, change nothing; for another\n"
+	"                              machine's CPUs, or without resolving cgroups\n"
+	"  apply [--wait SECONDS] FILE validate, then atomically replace the whole policy\n"
 	"  show [--json]               the policy in force\n"
-	"  status [--json]             loaded or not, kernel support, entry count, counters\n"
+	"  status [--json]             loaded or not (and why), versions, kernel support,\n"
+	"                              entry count, counters\n"
 	"  audit [--follow] [--json]   print audit events; without --follow, print what\n"
 	"                              is pending and exit\n"
 	"  tasks [--json] [--narrow]   threads running outside their set (exit 1 if any);\n"
@@ -32,43 +40,45 @@ static const char usage_text[] =
 	"  -h, --help | -V, --version\n"
 	"\n"
 	"Every command also takes -p, --pin-dir DIR, to find a cpuguard loaded\n"
-	"there, and -v, --verbose, to show libbpf's and the verifier's messages.\n"
-	"-j is --json, -f is --follow.\n"
+	"there, --cgroup-root DIR, the cgroup2 mount (default: /sys/fs/cgroup, else\n"
+	"the first cgroup2 mount), and -v, --verbose, to show libbpf's and the\n"
+	"verifier's messages and every missing kernel feature. -j is --json, -f is\n"
+	"--follow. --wait: how long apply and unload wait for another apply's lock\n"
+	"(default " DEFAULT_LOCK_WAIT_STR " s). With --json, errors are JSON objects {\"error\": ...}.\n"
 	"\n"
 	"Policy file (see cpuguard.conf(5)):\n"
 	"  set NAME CPULIST            a named CPU set, e.g. set work 2-7\n"
-	"  cgroup PATH CPUS [audit]    confine /PATH (below /sys/fs/cgroup) to a\n"
+	"  cgroup PATH CPUS [audit]    confine /PATH (below the cgroup2 mount) to a\n"
 	"                              CPULIST or a set NAME\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (invalid policy, unsupported kernel, not\n"
-	"loaded, missing privilege; status prints its report and exits 1 when\n"
-	"cpuguard is not loaded or the kernel cannot run it), 2 usage error.\n";
+	"loaded, missing privilege, lock not obtained; status prints its report and\n"
+	"exits 1 when cpuguard is not loaded, the kernel cannot run it or the caller\n"
+	"lacks privilege), 2 usage error.\n";
 
-enum arg { NO_ARG, FILE_ARG };
+/* Options a command accepts, beyond --pin-dir, --cgroup-root, --verbose. */
+enum {
+	OPT_FILE = 1 << 0, /* takes FILE */
+	OPT_JSON = 1 << 1,
+	OPT_FOLLOW = 1 << 2,
+	OPT_WAIT = 1 << 3,
+	OPT_CHECK = 1 << 4, /* --possible, --syntax-only */
+	OPT_NARROW = 1 << 5,
+};
 
 static const struct command {
 	const char *name;
-	enum arg arg;
-	bool json, follow;                  /* options it accepts */
-	int (*run)(const struct options *o, const char *file);
-} commands[];
-
-static int run_load(const struct options *o, const char *f) { (void)f; return cmd_load(o); }
-static int run_unload(const struct options *o, const char *f) { (void)f; return cmd_unload(o); }
-static int run_show(const struct options *o, const char *f) { (void)f; return cmd_show(o); }
-static int run_status(const struct options *o, const char *f) { (void)f; return cmd_status(o); }
-static int run_audit(const struct options *o, const char *f) { (void)f; return cmd_audit(o); }
-static int run_tasks(const struct options *o, const char *f) { (void)f; return cmd_tasks(o); }
-
-static const struct command commands[] = {
-	{ "load", NO_ARG, false, false, run_load },
-	{ "unload", NO_ARG, false, false, run_unload },
-	{ "check", FILE_ARG, false, false, cmd_check },
-	{ "apply", FILE_ARG, false, false, cmd_apply },
-	{ "show", NO_ARG, true, false, run_show },
-	{ "status", NO_ARG, true, false, run_status },
-	{ "audit", NO_ARG, true, true, run_audit },
-	{ "tasks", NO_ARG, true, false, run_tasks },
+	unsigned opts;
+	int (*run)(const struct options *o);
+} commands[] = {
+	{ "load", 0, cmd_load },
+	{ "unload", OPT_WAIT, cmd_unload },
+	{ "check", OPT_FILE | OPT_CHECK, cmd_check },
+	{ "apply", OPT_FILE | OPT_WAIT, cmd_apply },
+	{ "show", OPT_JSON, cmd_show },
+	{ "status", OPT_JSON, cmd_status },
+	{ "audit", OPT_JSON | OPT_FOLLOW, cmd_audit },
+	{ "tasks", OPT_JSON | OPT_NARROW, cmd_tasks },
 };
 
 static int usage_error(const char *fmt, const char *what)
@@ -87,18 +97,26 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+enum { LONG_CGROUP_ROOT = 256, LONG_WAIT, LONG_POSSIBLE, LONG_SYNTAX_ONLY, LONG_NARROW };
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },	   { "version", no_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },	   { "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },	   { "pin-dir", required_argument, NULL, 'p' },
-		{ "narrow", no_argument, NULL, 'n' },
+		{ "cgroup-root", required_argument, NULL, LONG_CGROUP_ROOT },
+		{ "wait", required_argument, NULL, LONG_WAIT },
+		{ "possible", required_argument, NULL, LONG_POSSIBLE },
+		{ "syntax-only", no_argument, NULL, LONG_SYNTAX_ONLY },
+		{ "narrow", no_argument, NULL, LONG_NARROW },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct options o = { .pin_dir = DEFAULT_PIN_DIR };
+	struct options o = { .pin_dir = DEFAULT_PIN_DIR, .wait = -1 };
 	const struct command *cmd = NULL;
-	const char *file = NULL;
+	unsigned used = 0; /* OPT_* given */
+	char *end;
+	long v;
 	int c;
 
 	/* '+' would stop at the command; '-' hands us non-options in order, so
@@ -109,8 +127,8 @@ int main(int argc, char **argv)
 			if (!cmd) {
 				if (!(cmd = find_command(optarg)))
 					return usage_error("unknown command '%s'", optarg);
-			} else if (cmd->arg == FILE_ARG && !file) {
-				file = optarg;
+			} else if ((cmd->opts & OPT_FILE) && !o.file) {
+				o.file = optarg;
 			} else {
 				return usage_error("unexpected argument '%s'", optarg);
 			}
@@ -122,23 +140,41 @@ int main(int argc, char **argv)
 			printf("cpuguard %s\n", CPUGUARD_VERSION);
 			return EXIT_OK;
 		case 'v': o.verbose = true; break;
-		case 'j': o.json = true; break;
-		case 'f': o.follow = true; break;
+		case 'j': o.json = true; used |= OPT_JSON; break;
+		case 'f': o.follow = true; used |= OPT_FOLLOW; break;
 		case 'p': o.pin_dir = optarg; break;
-		case 'n': o.narrow = true; break;
+		case LONG_CGROUP_ROOT: o.cgroup_root = optarg; break;
+		case LONG_WAIT:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 86400)
+				return usage_error("--wait needs a number of seconds (0-86400), not '%s'", optarg);
+			o.wait = (int)v;
+			used |= OPT_WAIT;
+			break;
+		case LONG_POSSIBLE: o.possible = optarg; used |= OPT_CHECK; break;
+		case LONG_SYNTAX_ONLY: o.syntax_only = true; used |= OPT_CHECK; break;
+		case LONG_NARROW: o.narrow = true; used |= OPT_NARROW; break;
 		default:
 			return usage_error("%s", "bad option");
 		}
 	}
 	if (!cmd)
 		return usage_error("%s", "no command given");
-	if (o.json && !cmd->json)
+	if ((used & OPT_JSON) && !(cmd->opts & OPT_JSON))
 		return usage_error("%s does not take --json", cmd->name);
-	if (o.follow && !cmd->follow)
+	if ((used & OPT_FOLLOW) && !(cmd->opts & OPT_FOLLOW))
 		return usage_error("%s does not take --follow", cmd->name);
-	if (o.narrow && cmd->run != run_tasks)
+	if ((used & OPT_NARROW) && !(cmd->opts & OPT_NARROW))
 		return usage_error("%s does not take --narrow", cmd->name);
-	if (cmd->arg == FILE_ARG && !file)
+	if ((used & OPT_WAIT) && !(cmd->opts & OPT_WAIT))
+		return usage_error("%s does not take --wait", cmd->name);
+	if ((used & OPT_CHECK) && !(cmd->opts & OPT_CHECK))
+		return usage_error("%s does not take --possible or --syntax-only", cmd->name);
+	if ((cmd->opts & OPT_FILE) && !o.file)
 		return usage_error("%s needs a policy FILE", cmd->name);
-	return cmd->run(&o, file);
+	if (o.cgroup_root)
+		set_cgroup_root(o.cgroup_root);
+	diag_init(&o);
+	return cmd->run(&o);
 }

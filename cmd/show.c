@@ -97,25 +97,30 @@ static const char *mode_name(uint32_t mode)
 	return mode == CPUGUARD_AUDIT ? "audit" : "enforce";
 }
 
-static void show_json(const struct shown *v, size_t n)
+static int show_json(const struct shown *v, size_t n)
 {
-	printf("[");
+	struct jw j = JW_INIT;
+	int rc;
+
+	jw_arr(&j);
 	for (size_t i = 0; i < n; i++) {
-		printf("%s{\"cgroup\": ", i ? ", " : "");
-		if (v[i].path)
-			json_write_string(stdout, v[i].path);
-		else
-			printf("null");
-		printf(", \"cgroup_id\": %llu, \"cpus\": ", (unsigned long long)v[i].cgroup_id);
-		json_write_string(stdout, v[i].cpus);
-		printf(", \"set\": ");
-		if (v[i].set[0])
-			json_write_string(stdout, v[i].set);
-		else
-			printf("null");
-		printf(", \"mode\": \"%s\"}", mode_name(v[i].mode));
+		jw_obj(&j);
+		jw_key(&j, "cgroup");
+		jw_str(&j, v[i].path);
+		jw_key(&j, "cgroup_id");
+		jw_u64(&j, v[i].cgroup_id);
+		jw_key(&j, "cpus");
+		jw_str(&j, v[i].cpus);
+		jw_key(&j, "set");
+		jw_str(&j, v[i].set[0] ? v[i].set : NULL);
+		jw_key(&j, "mode");
+		jw_str(&j, mode_name(v[i].mode));
+		jw_end(&j);
 	}
-	printf("]\n");
+	jw_end(&j);
+	rc = jw_flush(&j, stdout);
+	jw_free(&j);
+	return rc;
 }
 
 static void show_table(const struct shown *v, size_t n)
@@ -158,81 +163,225 @@ int cmd_show(const struct options *o)
 	size_t n = 0;
 	int err;
 
-	if (require_caps("show") || guard_open(o->pin_dir, &g, false))
+	if (require_caps("show") || guard_open(o, &g, false))
 		return EXIT_FAIL;
 	err = collect(&g, &v, &n);
 	guard_close(&g);
 	if (err) {
-		fprintf(stderr, "cpuguard show: cannot read the policy\n");
+		errorf("cpuguard show: cannot read the policy");
 		return EXIT_FAIL;
 	}
 	if (o->json)
-		show_json(v, n);
+		err = show_json(v, n);
 	else if (n)
 		show_table(v, n);
 	else
 		printf("no policy in force\n");
 	free_shown(v, n);
+	if (err) {
+		errorf("cpuguard show: out of memory formatting the policy");
+		return EXIT_FAIL;
+	}
 	return EXIT_OK;
 }
 
-int cmd_status(const struct options *o)
-{
-	struct cpuguard_stats s = { 0 };
-	struct cpuguard_state st = { 0 };
-	bool loaded, supported, skips_known = false;
-	uint64_t skips = 0;
-	struct guard g;
+/* What status found out; a NULL string or false flag means "not known". */
+struct report {
+	const char *pin_dir;
+	bool privileged, loaded, known_loaded, supported, known_supported;
+	char reason[600];         /* why not loaded and supported; "" when it is */
+	char not_loaded[600];     /* why not loaded */
+	struct support support;
+	bool have_build;          /* the loaded programs' version pin was read */
+	struct cpuguard_build cli, loaded_build;
+	struct cpuguard_state st;
+	struct cpuguard_stats s;
+	bool skips_known;         /* the capture programs' recursion misses were read */
+	uint64_t skips;
+};
 
-	if (require_caps("status"))
-		return EXIT_FAIL;
-	loaded = guard_loaded(o->pin_dir);
-	if (loaded) {
-		if (guard_open(o->pin_dir, &g, false))
-			return EXIT_FAIL;
-		if (guard_read_state(&g, &st) || guard_read_stats(&g, &s)) {
-			guard_close(&g);
-			return EXIT_FAIL;
-		}
-		guard_close(&g);
-		skips_known = guard_capture_skips(o->pin_dir, &skips) == 0;
+static bool same_build(const struct report *r)
+{
+	return r->have_build && !strcmp(r->cli.version, r->loaded_build.version) &&
+	       !strcmp(r->cli.object, r->loaded_build.object);
+}
+
+static int status_json(const struct report *r)
+{
+	struct jw j = JW_INIT;
+	int rc;
+
+	jw_obj(&j);
+	jw_key(&j, "loaded");
+	if (r->known_loaded)
+		jw_bool(&j, r->loaded);
+	else
+		jw_null(&j);
+	jw_key(&j, "pin_dir");
+	jw_str(&j, r->pin_dir);
+	jw_key(&j, "kernel_supported");
+	if (r->known_supported)
+		jw_bool(&j, r->supported);
+	else
+		jw_null(&j);
+	jw_key(&j, "entries");
+	if (r->loaded)
+		jw_u64(&j, r->st.entries);
+	else
+		jw_null(&j);
+#define COUNTER_JSON(id, name, desc)                              \
+	jw_key(&j, #name);                                        \
+	if (r->loaded)                                            \
+		jw_u64(&j, r->s.cnt[CPUGUARD_CNT_##id]);          \
+	else                                                      \
+		jw_null(&j);
+	CPUGUARD_COUNTERS(COUNTER_JSON)
+#undef COUNTER_JSON
+	jw_key(&j, "capture_skips");
+	if (r->loaded && r->skips_known)
+		jw_u64(&j, r->skips);
+	else
+		jw_null(&j);
+	jw_key(&j, "reason");
+	jw_str(&j, r->reason[0] ? r->reason : NULL);
+	jw_key(&j, "missing");
+	jw_arr(&j);
+	for (int i = 0; i < r->support.ngaps; i++) {
+		jw_obj(&j);
+		jw_key(&j, "what");
+		jw_str(&j, r->support.gaps[i].what);
+		jw_key(&j, "fix");
+		jw_str(&j, r->support.gaps[i].fix[0] ? r->support.gaps[i].fix : NULL);
+		jw_end(&j);
 	}
-	if (o->json) {
-		supported = check_kernel_support(false, true) == 0;
-		printf("{\"loaded\": %s, \"pin_dir\": ", loaded ? "true" : "false");
-		json_write_string(stdout, o->pin_dir);
-		printf(", \"kernel_supported\": %s", supported ? "true" : "false");
-		printf(", \"entries\": %u", st.entries);
-#define PRINT_COUNTER(id, name, desc) printf(", \"" #name "\": %llu", (unsigned long long)s.cnt[CPUGUARD_CNT_##id]);
-		CPUGUARD_COUNTERS(PRINT_COUNTER)
-#undef PRINT_COUNTER
-		if (skips_known)
-			printf(", \"capture_skips\": %llu}\n", (unsigned long long)skips);
+	jw_end(&j);
+	jw_key(&j, "version");
+	jw_str(&j, r->cli.version);
+	jw_key(&j, "object");
+	jw_str(&j, r->cli.object);
+	jw_key(&j, "loaded_version");
+	jw_str(&j, r->have_build ? r->loaded_build.version : NULL);
+	jw_key(&j, "loaded_object");
+	jw_str(&j, r->have_build ? r->loaded_build.object : NULL);
+	jw_key(&j, "same_version");
+	if (r->loaded)
+		jw_bool(&j, same_build(r));
+	else
+		jw_null(&j);
+	jw_end(&j);
+	rc = jw_flush(&j, stdout);
+	jw_free(&j);
+	return rc;
+}
+
+#define RELOAD_HINT "to run this cpuguard's programs: cpuguard unload && cpuguard load, then apply the policy again (nothing is enforced in between)"
+
+static void status_text(const struct report *r)
+{
+	if (!r->known_loaded)
+		printf("loaded:   unknown: %s\n", r->reason);
+	else if (!r->loaded)
+		printf("loaded:   no (%s)\n", r->not_loaded);
+	else
+		printf("loaded:   yes (%s)\n", r->pin_dir);
+	if (r->loaded) {
+		if (same_build(r))
+			printf("version:  %s (object %s), as this cpuguard\n", r->cli.version, r->cli.object);
+		else if (r->have_build)
+			printf("version:  programs %s (object %s), this cpuguard %s (object %s): they differ; %s\n",
+			       r->loaded_build.version, r->loaded_build.object, r->cli.version, r->cli.object,
+			       RELOAD_HINT);
 		else
-			printf(", \"capture_skips\": null}\n");
-		return loaded && supported ? EXIT_OK : EXIT_FAIL;
+			printf("version:  programs unknown (loaded by a cpuguard older than %s); %s\n", r->cli.version,
+			       RELOAD_HINT);
 	}
-	printf("loaded:   %s (%s)\n", loaded ? "yes" : "no", o->pin_dir);
-	printf("kernel:   ");
-	fflush(stdout);
-	supported = check_kernel_support(false, false) == 0;
-	printf("%s\n", supported ? "supported" : "NOT supported (see above)");
-	if (!loaded)
-		return EXIT_FAIL;
-	printf("entries:  %u\n", st.entries);
-	printf("checks:   %llu (allowed %llu, denied %llu, audited %llu)\n", (unsigned long long)s.cnt[CPUGUARD_CNT_CHECKS],
-	       (unsigned long long)s.cnt[CPUGUARD_CNT_ALLOWED], (unsigned long long)s.cnt[CPUGUARD_CNT_DENIED], (unsigned long long)s.cnt[CPUGUARD_CNT_AUDITED]);
-	printf("events:   %llu delivered to the ring buffer, %llu dropped\n", (unsigned long long)s.cnt[CPUGUARD_CNT_EVENTS],
-	       (unsigned long long)s.cnt[CPUGUARD_CNT_DROPPED]);
-	printf("errors:   %llu (requests that could not be read: denied, or reported in audit mode)\n",
-	       (unsigned long long)s.cnt[CPUGUARD_CNT_ERRORS]);
-	if (skips_known)
+	if (!r->known_supported) {
+		printf("kernel:   unknown: %s\n", r->reason);
+	} else if (r->supported) {
+		printf("kernel:   supported\n");
+	} else {
+		printf("kernel:   NOT supported\n");
+		for (int i = 0; i < r->support.ngaps; i++) {
+			printf("          %s\n", r->support.gaps[i].what);
+			if (r->support.gaps[i].fix[0])
+				printf("          fix: %s\n", r->support.gaps[i].fix);
+		}
+	}
+	if (!r->loaded)
+		return;
+	printf("entries:  %u\n", r->st.entries);
+#define COUNTER_TEXT(id, name, desc)                                                    \
+	printf("%-9s %llu (%s)\n", #name ":", (unsigned long long)r->s.cnt[CPUGUARD_CNT_##id], desc);
+	CPUGUARD_COUNTERS(COUNTER_TEXT)
+#undef COUNTER_TEXT
+	if (r->skips_known)
 		printf("capture skips: %llu (the kernel skipped a capture program while another task was "
 		       "preempted in it; such requests are refused, never allowed)\n",
-		       (unsigned long long)skips);
+		       (unsigned long long)r->skips);
 	else
 		printf("capture skips: unknown (a capture program is not attached: confined requests are denied)\n");
-	return supported ? EXIT_OK : EXIT_FAIL;
+}
+
+/* Three cases, each with its own clean report: loaded (counters), not
+ * loaded (why), and not privileged (what is unknown, and why). */
+int cmd_status(const struct options *o)
+{
+	struct report r = { .pin_dir = o->pin_dir };
+	char capmsg[CAPS_MSG_MAX];
+	struct guard_probe probe;
+	struct guard g;
+	int rc = 0;
+
+	cli_build(&r.cli);
+	if (missing_cap(capmsg, sizeof(capmsg))) {
+		snprintf(r.reason, sizeof(r.reason), "%s (run as root)", capmsg);
+	} else {
+		r.privileged = true;
+		r.known_supported = true;
+		r.supported = probe_kernel_support(&r.support) == 0;
+		r.known_loaded = true;
+		switch (guard_probe(o->pin_dir, &probe)) {
+		case GUARD_LOADED:
+			r.loaded = !guard_open(o, &g, false);
+			if (r.loaded) {
+				if (guard_read_state(&g, &r.st) || guard_read_stats(&g, &r.s)) {
+					errorf("cpuguard status: cannot read the counters");
+					rc = -1;
+				}
+				guard_close(&g);
+				r.have_build = !read_build(o->pin_dir, &r.loaded_build);
+				r.skips_known = !guard_capture_skips(o->pin_dir, &r.skips);
+			} else {
+				rc = -1;
+			}
+			break;
+		case GUARD_ABSENT:
+			snprintf(r.reason, sizeof(r.reason), "nothing pinned at %s: run 'cpuguard load'", o->pin_dir);
+			break;
+		case GUARD_PARTIAL:
+			snprintf(r.reason, sizeof(r.reason), "%s holds only some of cpuguard's pins (%s): run 'cpuguard load'",
+				 o->pin_dir, probe.why[0] ? probe.why : "a load that did not finish");
+			break;
+		default:
+			snprintf(r.reason, sizeof(r.reason), "%s", probe.why);
+			break;
+		}
+		snprintf(r.not_loaded, sizeof(r.not_loaded), "%s", r.reason);
+		/* The kernel's gap is the root cause of everything else. */
+		if (!r.supported && r.support.ngaps)
+			snprintf(r.reason, sizeof(r.reason), "%s", r.support.gaps[0].what);
+	}
+	if (rc)
+		return EXIT_FAIL;
+	if (o->json) {
+		if (status_json(&r)) {
+			errorf("cpuguard status: out of memory formatting the report");
+			return EXIT_FAIL;
+		}
+	} else {
+		status_text(&r);
+	}
+	return r.loaded && r.supported ? EXIT_OK : EXIT_FAIL;
 }
 
 /* For cpuguard tasks: what collect() reads, with each entry's CPUs as a

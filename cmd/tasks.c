@@ -289,10 +289,10 @@ static int find_outside(struct entry_in_force *entries, size_t n, struct walk *w
 		if (entries[i].path && entries[i].path[0] == '/')
 			order[nordered++] = &entries[i];
 	qsort(order, nordered, sizeof(*order), by_entry_path);
-	fd = open(CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(cgroup_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		if (!quiet)
-			fprintf(stderr, "cpuguard tasks: cannot open %s: %s\n", CGROUP_ROOT, strerror(errno));
+			fprintf(stderr, "cpuguard tasks: cannot open %s: %s\n", cgroup_root(), strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		free(order);
@@ -345,7 +345,7 @@ int cmd_tasks(const struct options *o)
 	struct walk w;
 	int err;
 
-	if (require_caps("tasks") || guard_open(o->pin_dir, &g, false))
+	if (require_caps("tasks") || guard_open(o, &g, false))
 		return EXIT_FAIL;
 	err = read_policy_in_force(&g, &entries, &n);
 	guard_close(&g);

@@ -12,7 +12,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* ctx[1] is the second argument: the kernel's copy of the request. */
+/* ctx[1] is the second argument: the kernel's copy of the request. Program
+ * names stay short: the kernel keeps 15 characters of them, and the CLI
+ * tells pinned programs apart by name. */
 #define CAPTURE(func, name, kind, copy, prog)                         \
 	SEC("fentry/" #func)                                          \
 	int name(__u64 *ctx)                                          \
@@ -22,14 +24,14 @@ char LICENSE[] SEC("license") = "GPL";
 	}
 
 /* long sched_setaffinity(pid_t pid, const struct cpumask *in_mask) */
-CAPTURE(sched_setaffinity, capture_affinity_0, CPUGUARD_KIND_AFFINITY, 0, CAPTURE_AFFINITY_0)
-CAPTURE(sched_setaffinity, capture_affinity_1, CPUGUARD_KIND_AFFINITY, 1, CAPTURE_AFFINITY_1)
-CAPTURE(sched_setaffinity, capture_affinity_2, CPUGUARD_KIND_AFFINITY, 2, CAPTURE_AFFINITY_2)
+CAPTURE(sched_setaffinity, cap_affinity_0, CPUGUARD_KIND_AFFINITY, 0, CAPTURE_AFFINITY_0)
+CAPTURE(sched_setaffinity, cap_affinity_1, CPUGUARD_KIND_AFFINITY, 1, CAPTURE_AFFINITY_1)
+CAPTURE(sched_setaffinity, cap_affinity_2, CPUGUARD_KIND_AFFINITY, 2, CAPTURE_AFFINITY_2)
 /* int io_sq_offload_create(struct io_ring_ctx *ctx, struct io_uring_params *p):
  * the only caller of security_uring_sqpoll(). */
-CAPTURE(io_sq_offload_create, capture_sqpoll_0, CPUGUARD_KIND_SQPOLL, 0, CAPTURE_SQPOLL_0)
-CAPTURE(io_sq_offload_create, capture_sqpoll_1, CPUGUARD_KIND_SQPOLL, 1, CAPTURE_SQPOLL_1)
-CAPTURE(io_sq_offload_create, capture_sqpoll_2, CPUGUARD_KIND_SQPOLL, 2, CAPTURE_SQPOLL_2)
+CAPTURE(io_sq_offload_create, cap_sqpoll_0, CPUGUARD_KIND_SQPOLL, 0, CAPTURE_SQPOLL_0)
+CAPTURE(io_sq_offload_create, cap_sqpoll_1, CPUGUARD_KIND_SQPOLL, 1, CAPTURE_SQPOLL_1)
+CAPTURE(io_sq_offload_create, cap_sqpoll_2, CPUGUARD_KIND_SQPOLL, 2, CAPTURE_SQPOLL_2)
 
 /*
  * Run once by the loader: finds the per-CPU statistics (where the kernel

@@ -90,7 +90,7 @@ struct cpuguard_state {
 	X(REPORTED, reported, "out-of-set io_uring worker affinity: cannot be refused") \
 	X(EVENTS, events, "events put into the ring buffer")                       \
 	X(DROPPED, dropped, "events lost because the ring buffer was full")        \
-	X(ERRORS, errors, "requests denied because they could not be read")
+	X(ERRORS, errors, "requests that could not be read: denied, or reported in audit mode")
 
 enum cpuguard_counter {
 #define CPUGUARD_COUNTER_ENUM(id, name, desc) CPUGUARD_CNT_##id,
@@ -104,7 +104,7 @@ struct cpuguard_stats {
 };
 
 #define CPUGUARD_EVENT_TRUNCATED 0x1 /* masks wider than CPUGUARD_EVENT_CPUS */
-#define CPUGUARD_EVENT_UNREADABLE 0x2 /* the request could not be read: denied */
+#define CPUGUARD_EVENT_UNREADABLE 0x2 /* the request could not be read (denied unless audit) */
 
 struct cpuguard_event {
 	__u64 time_ns;          /* CLOCK_BOOTTIME */

@@ -220,14 +220,20 @@ static int get_num(struct lex *lx, unsigned *v, const char *after)
 	return 0;
 }
 
-/* ":USED/GROUP" of the kernel's grouped form; cursor is on the ':'. */
+/* ":USED/GROUP" of the kernel's grouped form, or ":S" of taskset's stride
+ * form (every S-th CPU: USED 1, GROUP S); cursor is on the ':'. */
 static int get_group(struct lex *lx, unsigned *used, unsigned *group)
 {
 	lx->p++;
 	if (get_num(lx, used, " after ':'"))
 		return -1;
-	if (*lx->p != '/')
-		return syntax_err(lx, "expected '/' after the used count (form A-B:USED/GROUP)");
+	if (*lx->p != '/') {
+		*group = *used;
+		*used = 1;
+		if (*group == 0)
+			return syntax_err(lx, "A-B:STRIDE needs STRIDE > 0");
+		return 0;
+	}
 	lx->p++;
 	if (get_num(lx, group, " after '/'"))
 		return -1;

@@ -20,11 +20,12 @@ struct cg_cpumask {
 /*
  * Parse a CPU list into *out (cleared first).
  *
- * Accepted: comma-separated elements "N", "A-B" and the kernel's grouped
- * stride form "A-B:USED/GROUP" (e.g. "0-7:1/2" = 0,2,4,6), exactly as
- * bitmap_parselist() accepts them. Leading zeros are accepted as the kernel
- * does. Rejected: empty lists, empty elements, whitespace anywhere, signs,
- * and the stride shorthand "A-B:S" (not kernel syntax).
+ * Accepted: comma-separated elements "N", "A-B", the kernel's grouped
+ * form "A-B:USED/GROUP" (e.g. "0-7:1/2" = 0,2,4,6, as bitmap_parselist()
+ * accepts it) and taskset's stride form "A-B:S" (e.g. "0-7:2" = 0,2,4,6,
+ * as taskset -c accepts it; the same as "A-B:1/S"). Leading zeros are
+ * accepted as the kernel does. Rejected: empty lists, empty elements,
+ * whitespace anywhere, signs.
  *
  * Every CPU must be < nr_cpu_ids (clamped to CG_MAX_CPUS) and set in
  * `possible` (NULL = every CPU below nr_cpu_ids).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "json.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,160 @@ void json_write_string(FILE *f, const char *s)
 		fputs("null", f);
 	else
 		json_write_string_n(f, s, strlen(s));
+}
+
+/* ---- the writer ---- */
+
+static bool reserve(struct jw *j, size_t n)
+{
+	size_t cap;
+	char *b;
+
+	if (j->failed)
+		return false;
+	if (n < SIZE_MAX - j->len - 1 && j->len + n + 1 <= j->cap)
+		return true;
+	cap = j->cap ? j->cap : 256;
+	while (cap < j->len + n + 1) {
+		if (cap > SIZE_MAX / 2 || n > SIZE_MAX / 2) {
+			j->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	if (!(b = realloc(j->buf, cap))) {
+		j->failed = true;
+		return false;
+	}
+	j->buf = b;
+	j->cap = cap;
+	return true;
+}
+
+static void raw(struct jw *j, const char *s, size_t n)
+{
+	if (!reserve(j, n))
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+/* Before a value: the separator from the previous one, unless a key has
+ * just been written. */
+static void sep(struct jw *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (j->depth > 0) {
+		if (!j->first[j->depth - 1])
+			raw(j, ", ", 2);
+		j->first[j->depth - 1] = false;
+	}
+}
+
+static void escaped(struct jw *j, const char *s, size_t n)
+{
+	size_t k;
+
+	if (n > SIZE_MAX / 8 || !reserve(j, JSON_ESCAPED_MAX(n))) {
+		j->failed = true;
+		return;
+	}
+	k = json_escape(j->buf + j->len, j->cap - j->len, s, n);
+	if (k == (size_t)-1) {
+		j->failed = true;
+		return;
+	}
+	j->len += k;
+}
+
+static void open_(struct jw *j, char c)
+{
+	sep(j);
+	if (j->depth == JW_DEPTH) {
+		j->failed = true;
+		return;
+	}
+	raw(j, &c, 1);
+	j->closer[j->depth] = c == '{' ? '}' : ']';
+	j->first[j->depth++] = true;
+}
+
+void jw_obj(struct jw *j) { open_(j, '{'); }
+void jw_arr(struct jw *j) { open_(j, '['); }
+
+void jw_end(struct jw *j)
+{
+	if (j->depth == 0 || j->after_key) {
+		j->failed = true;
+		return;
+	}
+	j->depth--;
+	raw(j, &j->closer[j->depth], 1);
+}
+
+void jw_key(struct jw *j, const char *key)
+{
+	sep(j);
+	escaped(j, key, strlen(key));
+	raw(j, ": ", 2);
+	j->after_key = true;
+}
+
+void jw_str_n(struct jw *j, const char *s, size_t n)
+{
+	if (!s) {
+		jw_null(j);
+		return;
+	}
+	sep(j);
+	escaped(j, s, n);
+}
+
+void jw_str(struct jw *j, const char *s)
+{
+	jw_str_n(j, s, s ? strlen(s) : 0);
+}
+
+void jw_u64(struct jw *j, unsigned long long v)
+{
+	char tmp[24];
+
+	sep(j);
+	raw(j, tmp, (size_t)snprintf(tmp, sizeof(tmp), "%llu", v));
+}
+
+void jw_bool(struct jw *j, bool v)
+{
+	sep(j);
+	raw(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jw_null(struct jw *j)
+{
+	sep(j);
+	raw(j, "null", 4);
+}
+
+int jw_flush(struct jw *j, FILE *f)
+{
+	bool ok = !j->failed && j->depth == 0 && !j->after_key;
+
+	if (ok) {
+		raw(j, "\n", 1);
+		ok = !j->failed && fwrite(j->buf, 1, j->len, f) == j->len;
+	}
+	j->len = 0;
+	j->depth = 0;
+	j->after_key = false;
+	j->failed = false;
+	return ok ? 0 : -1;
+}
+
+void jw_free(struct jw *j)
+{
+	free(j->buf);
+	memset(j, 0, sizeof(*j));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-#define _GNU_SOURCE /* statx(), O_PATH */
+#define _GNU_SOURCE
 #include "policy.h"
+#include "strtab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +18,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270 /* linux/magic.h */
 #endif
 
-#define NONE SIZE_MAX
+#define NONE STRTAB_NONE
 #define MAX_FIELDS 5             /* one more than the longest directive */
 #define ESC_MAX (4 * POLICY_LINE_MAX + 1)
 #define MASK_TEXT 128            /* CPU lists shown in messages are cut here */
@@ -33,18 +34,6 @@ struct perr {
 	char *msg;
 };
 
-/* Open addressing; idx1 = index + 1 so that a zeroed slot is empty. */
-struct slot {
-	uint64_t h;
-	size_t len;
-	size_t idx1;
-};
-
-struct htab {
-	struct slot *s;
-	size_t cap, n;
-};
-
 /* A cgroup line naming a set; resolved once all sets are known. */
 struct setref {
 	size_t entry;
@@ -58,7 +47,7 @@ struct ctx {
 	size_t capsets, capentries, capsetbad, capentbad, caprefs, caperrs;
 	bool *set_bad;   /* per set: its CPU list was invalid */
 	bool *entry_bad; /* per entry: CPUs unknown, skip containment checks */
-	struct htab sets, cgroups;
+	struct strtab sets, cgroups;
 	struct setref *refs;
 	size_t nrefs;
 	struct perr *errs;
@@ -181,97 +170,26 @@ static const char *mask_text(const struct cg_cpumask *m, char buf[MASK_TEXT])
 	return buf;
 }
 
-/* ---- hash table (keys live in sets[] / entries[]) ---- */
+/* ---- lookups (policy/strtab.c hashes; keys live in sets[] / entries[]) ---- */
 
-static uint64_t fnv_step(uint64_t h, char c)
+static const char *set_key(const void *ctx, size_t idx)
 {
-	return (h ^ (unsigned char)c) * UINT64_C(0x100000001b3);
+	return ((const struct ctx *)ctx)->p->sets[idx].name;
 }
 
-#define FNV_INIT UINT64_C(0xcbf29ce484222325)
-
-static uint64_t fnv(const char *s, size_t n)
+static const char *entry_key(const void *ctx, size_t idx)
 {
-	uint64_t h = FNV_INIT;
-
-	for (size_t i = 0; i < n; i++)
-		h = fnv_step(h, s[i]);
-	return h;
-}
-
-/* FNV's low bits are weak for similar keys; mix before masking. */
-static size_t ht_home(uint64_t h, size_t cap)
-{
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	return (size_t)h & (cap - 1);
-}
-
-static void ht_put(struct htab *t, struct slot s)
-{
-	size_t i = ht_home(s.h, t->cap);
-
-	while (t->s[i].idx1)
-		i = (i + 1) & (t->cap - 1);
-	t->s[i] = s;
-	t->n++;
-}
-
-static bool ht_insert(struct ctx *c, struct htab *t, uint64_t h, size_t len, size_t idx)
-{
-	if ((t->n + 1) * 2 > t->cap) {
-		struct htab nt = { calloc(t->cap ? t->cap * 2 : 64, sizeof(struct slot)),
-				   t->cap ? t->cap * 2 : 64, 0 };
-
-		if (!nt.s) {
-			c->oom = true;
-			return false;
-		}
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->s[i].idx1)
-				ht_put(&nt, t->s[i]);
-		free(t->s);
-		*t = nt;
-	}
-	ht_put(t, (struct slot){ h, len, idx + 1 });
-	return true;
-}
-
-typedef const char *(*key_fn)(const struct ctx *c, size_t idx);
-
-static const char *set_key(const struct ctx *c, size_t idx)
-{
-	return c->p->sets[idx].name;
-}
-
-static const char *entry_key(const struct ctx *c, size_t idx)
-{
-	return c->p->entries[idx].path;
-}
-
-static size_t ht_find(const struct ctx *c, const struct htab *t, uint64_t h, struct tok key,
-		      key_fn keyof)
-{
-	if (!t->cap)
-		return NONE;
-	for (size_t i = ht_home(h, t->cap); t->s[i].idx1; i = (i + 1) & (t->cap - 1)) {
-		const struct slot *s = &t->s[i];
-
-		if (s->h == h && s->len == key.n && !memcmp(keyof(c, s->idx1 - 1), key.s, key.n))
-			return s->idx1 - 1;
-	}
-	return NONE;
+	return ((const struct ctx *)ctx)->p->entries[idx].path;
 }
 
 static size_t find_set(const struct ctx *c, struct tok name)
 {
-	return ht_find(c, &c->sets, fnv(name.s, name.n), name, set_key);
+	return strtab_find(&c->sets, strtab_hash(name.s, name.n), name.s, name.n, set_key, c);
 }
 
 static size_t find_entry(const struct ctx *c, struct tok path)
 {
-	return ht_find(c, &c->cgroups, fnv(path.s, path.n), path, entry_key);
+	return strtab_find(&c->cgroups, strtab_hash(path.s, path.n), path.s, path.n, entry_key, c);
 }
 
 /* ---- field checks ---- */
@@ -442,8 +360,10 @@ static void add_set(struct ctx *c, struct tok name, const struct cg_cpumask *mas
 	memcpy(s->name, name.s, name.n);
 	s->mask = *mask;
 	s->line = c->line;
-	if (ht_insert(c, &c->sets, fnv(name.s, name.n), name.n, p->nsets))
+	if (strtab_insert(&c->sets, strtab_hash(name.s, name.n), name.n, p->nsets))
 		c->set_bad[p->nsets++] = bad;
+	else
+		c->oom = true;
 }
 
 static void parse_set(struct ctx *c, const struct tok *t, size_t nt)
@@ -515,7 +435,8 @@ static struct policy_entry *new_entry(struct ctx *c, struct tok path)
 	}
 	memcpy(copy, path.s, path.n);
 	copy[path.n] = '\0';
-	if (!ht_insert(c, &c->cgroups, fnv(path.s, path.n), path.n, p->nentries)) {
+	if (!strtab_insert(&c->cgroups, strtab_hash(path.s, path.n), path.n, p->nentries)) {
+		c->oom = true;
 		free(copy);
 		return NULL;
 	}
@@ -598,13 +519,17 @@ static void parse_lines(struct ctx *c, const char *buf, size_t len)
 		const char *s = buf + pos;
 		const char *nl = memchr(s, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
+		/* CRLF files: the '\r' before a newline is blank space. */
+		size_t used = n;
 
+		if (nl && n > 0 && s[n - 1] == '\r')
+			used--;
 		if (c->line == INT_MAX) {
 			err_at(c, 0, "too many lines (at most %d)", INT_MAX - 1);
 			return;
 		}
 		c->line++;
-		parse_line(c, s, n);
+		parse_line(c, s, used);
 		pos += n + 1;
 	}
 }
@@ -722,7 +647,7 @@ static size_t find_parent(struct ctx *c, const char *path)
 	struct tok pfx[POLICY_LINE_MAX / 2 + 2];
 	uint64_t hs[POLICY_LINE_MAX / 2 + 2];
 	size_t len = strlen(path), np = 0;
-	uint64_t h = FNV_INIT;
+	uint64_t h = STRTAB_HASH_INIT;
 
 	if (len > POLICY_LINE_MAX) /* cannot happen: paths come from lines */
 		return NONE;
@@ -732,14 +657,14 @@ static size_t find_parent(struct ctx *c, const char *path)
 			pfx[np] = (struct tok){ path, k };
 			hs[np++] = h;
 		}
-		h = fnv_step(h, path[k]);
+		h = strtab_hash_step(h, path[k]);
 		if (k == 0 && len > 1) {
 			pfx[np] = (struct tok){ path, 1 }; /* the root "/" */
 			hs[np++] = h;
 		}
 	}
 	while (np--) {
-		size_t idx = ht_find(c, &c->cgroups, hs[np], pfx[np], entry_key);
+		size_t idx = strtab_find(&c->cgroups, hs[np], pfx[np].s, pfx[np].n, entry_key, c);
 
 		if (idx != NONE)
 			return idx;
@@ -803,8 +728,8 @@ static void ctx_free(struct ctx *c)
 	free(c->refs);
 	free(c->set_bad);
 	free(c->entry_bad);
-	free(c->sets.s);
-	free(c->cgroups.s);
+	strtab_free(&c->sets);
+	strtab_free(&c->cgroups);
 	free(c);
 }
 
@@ -991,109 +916,4 @@ void policy_free(struct policy *p)
 	free(p->sets);
 	free(p->entries);
 	memset(p, 0, sizeof(*p));
-}
-
-/* ---- the real resolver ---- */
-
-/* Mount id when the kernel reports one (>= 5.8), else the device. */
-static int where(int fd, struct statx *stx, uint64_t *mnt)
-{
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_MNT_ID, stx))
-		return -1;
-	*mnt = stx->stx_mask & STATX_MNT_ID ? stx->stx_mnt_id
-					   : ((uint64_t)stx->stx_dev_major << 32 | stx->stx_dev_minor);
-	return 0;
-}
-
-/*
- * Walk cgroup_root + path one component at a time, never following a
- * symlink and never leaving the root's mount: what is resolved is the
- * directory the path names in the cgroup2 hierarchy, not one reached
- * through /proc/self/root, a symlink or a bind mount (each would let one
- * cgroup appear under two paths and slip past the duplicate and nesting
- * checks, which compare paths).
- */
-int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64_t *id, char *err,
-			  size_t errlen)
-{
-	const char *root = env && env->cgroup_root ? env->cgroup_root : CGROUP2_ROOT_DEFAULT;
-	struct statx stx;
-	struct statfs sfs;
-	uint64_t root_mnt, mnt;
-	int fd, rc = -1;
-
-	if (path[0] != '/') {
-		snprintf(err, errlen, "not an absolute path");
-		return -1;
-	}
-	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || where(fd, &stx, &root_mnt)) {
-		snprintf(err, errlen, "cannot open the cgroup root %s: %s", root, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	for (const char *p = path + 1; *p;) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		char name[NAME_MAX + 1];
-		int next;
-
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
-			snprintf(err, errlen, "path is not normalised");
-			goto out;
-		}
-		if (n > NAME_MAX) {
-			snprintf(err, errlen, "cannot stat: %s", strerror(ENAMETOOLONG));
-			goto out;
-		}
-		memcpy(name, p, n);
-		name[n] = '\0';
-		next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0) {
-			if (errno == ENOENT || errno == ENOTDIR)
-				snprintf(err, errlen, "no such cgroup");
-			else
-				snprintf(err, errlen, "cannot stat: %s", strerror(errno));
-			goto out;
-		}
-		close(fd);
-		fd = next;
-		if (where(fd, &stx, &mnt)) {
-			snprintf(err, errlen, "cannot stat: %s", strerror(errno));
-			goto out;
-		}
-		if (S_ISLNK(stx.stx_mode)) {
-			snprintf(err, errlen, "not a cgroup v2 directory (a symbolic link)");
-			goto out;
-		}
-		if (mnt != root_mnt) {
-			snprintf(err, errlen, "not a cgroup v2 directory (crosses a mount point)");
-			goto out;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
-		if (*p && !S_ISDIR(stx.stx_mode)) {
-			snprintf(err, errlen, "no such cgroup");
-			goto out;
-		}
-	}
-	if (!S_ISDIR(stx.stx_mode)) {
-		snprintf(err, errlen, "not a cgroup v2 directory");
-		goto out;
-	}
-	if (fstatfs(fd, &sfs)) {
-		snprintf(err, errlen, "cannot statfs: %s", strerror(errno));
-		goto out;
-	}
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		snprintf(err, errlen, "not a cgroup v2 directory");
-		goto out;
-	}
-	*id = (uint64_t)stx.stx_ino;
-	rc = 0;
-out:
-	close(fd);
-	return rc;
 }

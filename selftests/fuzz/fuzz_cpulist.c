@@ -58,8 +58,14 @@ static int ref_parse(const char *s, bool *bits, const struct fuzz_machine *m)
 				return -1;
 			if (*s == ':') {
 				s++;
-				if (ref_num(&s, &used) || *s++ != '/' || ref_num(&s, &group))
+				if (ref_num(&s, &used))
 					return -1;
+				if (*s != '/') { /* taskset's A-B:S: every S-th CPU */
+					group = used;
+					used = 1;
+				} else if (s++, ref_num(&s, &group)) {
+					return -1;
+				}
 				if (!used || !group || used > group)
 					return -1;
 			}

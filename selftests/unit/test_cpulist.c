@@ -84,6 +84,10 @@ static void test_roundtrip(void **state)
 	roundtrip("0-8191", "0-8191");
 	roundtrip("4095-4100,8000,1", "1,4095-4100,8000");
 	roundtrip("0-7:1/2", "0,2,4,6");
+	/* taskset's stride form: every S-th CPU, the same as A-B:1/S */
+	roundtrip("0-7:2", "0,2,4,6");
+	roundtrip("1-10:3", "1,4,7,10");
+	roundtrip("0-3:1", "0-3");
 	roundtrip("0-9:2/5", "0-1,5-6");
 	roundtrip("2-9:3/3", "2-9");
 	roundtrip("100-8191:1/4096", "100,4196");
@@ -116,7 +120,7 @@ static void test_syntax_errors(void **state)
 static void test_stride_errors(void **state)
 {
 	(void)state;
-	expect_err("0-7:2", "expected '/' after the used count");
+	expect_err("0-7:0", "A-B:STRIDE needs STRIDE > 0");
 	expect_err("0-7:", "expected a number after ':'");
 	expect_err("0-7:1/", "expected a number after '/'");
 	expect_err("0-7:0/2", "0 < USED <= GROUP");

@@ -196,6 +196,101 @@ static void test_python_roundtrip(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static char *flushed(struct jw *j, int *rc)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	*rc = jw_flush(j, f);
+	fclose(f);
+	return out;
+}
+
+/* The writer: separators as the CLI always printed them, nesting, null. */
+static void test_writer_shape(void **state)
+{
+	struct jw j = JW_INIT;
+	char *out;
+	int rc;
+
+	(void)state;
+	jw_obj(&j);
+	jw_key(&j, "a");
+	jw_u64(&j, 1);
+	jw_key(&j, "b");
+	jw_arr(&j);
+	jw_str(&j, "x\n");
+	jw_null(&j);
+	jw_obj(&j);
+	jw_end(&j);
+	jw_end(&j);
+	jw_key(&j, "c");
+	jw_bool(&j, false);
+	jw_key(&j, "d");
+	jw_str(&j, NULL);
+	jw_end(&j);
+	out = flushed(&j, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, "{\"a\": 1, \"b\": [\"x\\n\", null, {}], \"c\": false, \"d\": null}\n");
+	free(out);
+	jw_free(&j);
+}
+
+/* audit.c's old put() silently dropped a field that did not fit its
+ * buffer, leaving an invalid line. The writer grows instead: a line with
+ * eight 4096-byte paths of worst-case bytes comes out whole and valid. */
+static void test_writer_never_drops(void **state)
+{
+	struct jw j = JW_INIT;
+	char path[4096], *out;
+	int rc;
+
+	(void)state;
+	memset(path, '\x01', sizeof(path));
+	jw_obj(&j);
+	for (int i = 0; i < 8; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		jw_key(&j, key);
+		jw_str_n(&j, path, sizeof(path));
+	}
+	jw_key(&j, "last");
+	jw_bool(&j, true);
+	jw_end(&j);
+	out = flushed(&j, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(strlen(out), 1 + 8 * (4 + 2 + 2 + 6 * 4096) + 2 * 7 + 14 + 2);
+	assert_non_null(strstr(out, "\"last\": true}\n"));
+	free(out);
+	jw_free(&j);
+}
+
+/* Misuse fails visibly: nothing is written. */
+static void test_writer_fails_visibly(void **state)
+{
+	struct jw j = JW_INIT;
+	char *out;
+	int rc;
+
+	(void)state;
+	jw_obj(&j);
+	jw_key(&j, "open");
+	out = flushed(&j, &rc); /* unfinished */
+	assert_int_equal(rc, -1);
+	assert_string_equal(out, "");
+	free(out);
+	for (int i = 0; i <= JW_DEPTH; i++)
+		jw_arr(&j);
+	out = flushed(&j, &rc); /* too deep */
+	assert_int_equal(rc, -1);
+	assert_string_equal(out, "");
+	free(out);
+	jw_free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +301,9 @@ int main(void)
 		cmocka_unit_test(test_utf8_invalid),
 		cmocka_unit_test(test_null_and_cstring),
 		cmocka_unit_test(test_python_roundtrip),
+		cmocka_unit_test(test_writer_shape),
+		cmocka_unit_test(test_writer_never_drops),
+		cmocka_unit_test(test_writer_fails_visibly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

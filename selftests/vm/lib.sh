@@ -25,6 +25,6 @@ run_rc() {
 	return 0
 }
 
-# Create a cgroup (and its parents) and enable the cpuset controller down to
-# it when asked: make_cgroup /a/b
+# Create a cgroup and its parents: make_cgroup /a/b. No controller is
+# enabled; tests that need cpuset write cgroup.subtree_control themselves.
 make_cgroup() { mkdir -p "$CG$1"; }

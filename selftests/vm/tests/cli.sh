@@ -4,7 +4,7 @@
 . /lib/cpuguard-test.sh
 run_rc cpuguard status --json
 expect_eq "status before load exits" 1 $RC
-expect_match "status before load" '^\{"loaded": false, "pin_dir": "/sys/fs/bpf/cpuguard", "kernel_supported": true, "entries": 0' "$OUT"
+expect_match "status before load" '^\{"loaded": false, "pin_dir": "/sys/fs/bpf/cpuguard", "kernel_supported": true, "entries": null' "$OUT"
 run_rc cpuguard show; expect_eq "show before load exits" 1 $RC
 expect_match "show before load says" "not loaded" "$OUT"
 

@@ -55,5 +55,12 @@ echo $$ >$CG/jail/cgroup.procs
 run_rc affinity clone-into $CG/free; expect_eq "clone3 from it into another cpuset" 0 $RC
 echo $$ >$CG/cgroup.procs
 kill $j
-echo "timer slack of a confined task" >/dev/null
-echo 50000 >/proc/$$/timerslack_ns || fail "timerslack write"
+# Timer slack: the kernel calls the hook only for ANOTHER task's slack
+# (timerslack_ns_write(): p != current), so write a confined task's slack
+# from outside its cgroup.
+sleep 1000 & s=$!
+echo $s >$CG/jail/cgroup.procs
+expect_match "slack target is confined" '^0::/jail$' "$(cat /proc/$s/cgroup)"
+echo 50000 >/proc/$s/timerslack_ns || fail "writing a confined task's timer slack was refused"
+expect_eq "confined task's timer slack" 50000 "$(cat /proc/$s/timerslack_ns)"
+kill $s

@@ -28,6 +28,12 @@ if [ $why = old-kernel ]; then
 	# cmd/kernel.c check_kernel_support(): the first missing BTF function.
 	expect_match "cause" '^cpuguard: kernel lacks [a-z_]+: cpuguard needs the bpf_cpumask kfuncs' "$OUT"
 	expect_match "requirement" '\(Linux 6\.4 or later\)$' "$OUT"
+	# Only the first without --verbose, and a count of the rest; all with it.
+	expect_match "the rest counted" '^cpuguard: [0-9]+ more missing \(run with --verbose to list them\)$' "$OUT"
+	run_rc cpuguard --verbose load
+	n=$(printf '%s\n' "$OUT" | grep -c '^cpuguard: kernel lacks ')
+	[ "$n" -ge 2 ] || fail "--verbose listed $n missing functions, expected every one"
+	pass "--verbose lists $n missing functions"
 else
 	expect_match "cause" "^cpuguard: BPF LSM is not active \(active LSMs: $lsms\)$" "$OUT"
 	expect_match "advice" "^cpuguard: add \"bpf\" to the lsm= boot parameter, e\.g\. lsm=$lsms,bpf$" "$OUT"
@@ -41,3 +47,7 @@ run_rc cpuguard status --json
 expect_eq "status exit status (not loaded, unsupported)" 1 "$RC"
 expect_match "status" '"loaded": false' "$OUT"
 expect_match "status" '"kernel_supported": false' "$OUT"
+expect_match "status gives the reason" '"reason": "(kernel lacks|BPF LSM is not active)' "$OUT"
+expect_match "status lists what is missing" '"missing": \[\{"what": "' "$OUT"
+run_rc cpuguard status
+expect_match "status text lists it" '^ +(kernel lacks|BPF LSM is not active)' "$OUT"
