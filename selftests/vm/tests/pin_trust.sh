@@ -70,23 +70,23 @@ pass "pin directory removed"
 # ---- 3. audit text escapes what tasks and cgroup creators choose ----
 cpuguard load >/dev/null
 evil_cg=$(printf 'x\033[31m')
-mkdir -p "$CG/jail/$evil_cg"
-printf 'cgroup /jail 1\n' >/tmp/p.conf
+mkdir -p "$CG/pjail/$evil_cg"
+printf 'cgroup /pjail 1\n' >/tmp/p.conf
 cpuguard apply /tmp/p.conf >/dev/null
 mkdir -p /tmp/evil
 cp /bin/affinity "/tmp/evil/$(printf '\033[2J\nFAKE DENY')"
 chmod 755 /tmp/evil /tmp/evil/*
 cat >/tmp/run-evil.sh <<S
-echo \$\$ >"$CG/jail/$evil_cg/cgroup.procs" 2>/dev/null
+echo \$\$ >"$CG/pjail/$evil_cg/cgroup.procs" 2>/dev/null
 exec /tmp/evil/* set 0 0
 S
 chmod 755 /tmp/run-evil.sh
 # The task is nobody's; root places it and nobody makes the request.
-sh -c 'echo $$ >"$1/cgroup.procs"; exec su nobody -s /bin/sh -c /tmp/run-evil.sh' _ "$CG/jail/$evil_cg" >/tmp/evil.out 2>&1 || true
+sh -c 'echo $$ >"$1/cgroup.procs"; exec su nobody -s /bin/sh -c /tmp/run-evil.sh' _ "$CG/pjail/$evil_cg" >/tmp/evil.out 2>&1 || true
 expect_match "nobody's request refused" 'EPERM' "$(cat /tmp/evil.out)"
 cpuguard audit >/tmp/audit.txt
 expect_eq "one event, one line" 1 "$(wc -l </tmp/audit.txt)"
 if tr -d '\n' </tmp/audit.txt | grep -q "$(printf '\033')"; then fail "raw ESC byte in audit text"; fi
 pass "no raw control byte in audit text"
 expect_match "comm escaped" 'DENY: \\x1b\[2J\\x0aFAKE DENY\[[0-9]+/[0-9]+\] set affinity of \\x1b\[2J\\x0aFAKE DENY\[' "$(cat /tmp/audit.txt)"
-expect_match "cgroup escaped" 'in /jail/x\\x1b\[31m to 0; allowed 1 by /jail$' "$(cat /tmp/audit.txt)"
+expect_match "cgroup escaped" 'in /pjail/x\\x1b\[31m to 0; allowed 1 by /pjail$' "$(cat /tmp/audit.txt)"
