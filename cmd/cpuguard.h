@@ -21,6 +21,7 @@ struct options {
 	bool json;
 	bool follow;
 	bool verbose;
+	bool journal; /* audit: to the systemd journal */
 };
 
 /* Objects pinned under the pin directory. */
@@ -68,5 +69,6 @@ int cmd_apply(const struct options *o, const char *file);
 int cmd_show(const struct options *o);
 int cmd_status(const struct options *o);
 int cmd_audit(const struct options *o);
+int cmd_metrics(const struct options *o, const char *file);
 
 #endif

@@ -24,8 +24,13 @@ static const char usage_text[] =
 	"  apply FILE                  validate, then atomically replace the whole policy\n"
 	"  show [--json]               the policy in force\n"
 	"  status [--json]             loaded or not, kernel support, entry count, counters\n"
-	"  audit [--follow] [--json]   print audit events; without --follow, print what\n"
-	"                              is pending and exit\n"
+	"  audit [--follow] [--json | --journal]\n"
+	"                              print audit events; without --follow, print what\n"
+	"                              is pending and exit; --journal sends each one to\n"
+	"                              the systemd journal with structured fields\n"
+	"  metrics [FILE]              counters and state in the Prometheus text format,\n"
+	"                              to FILE atomically (node_exporter's textfile\n"
+	"                              collector) or to standard output\n"
 	"  -h, --help | -V, --version\n"
 	"\n"
 	"Every command also takes -p, --pin-dir DIR, to find a cpuguard loaded\n"
@@ -41,7 +46,7 @@ static const char usage_text[] =
 	"loaded, missing privilege; status prints its report and exits 1 when\n"
 	"cpuguard is not loaded or the kernel cannot run it), 2 usage error.\n";
 
-enum arg { NO_ARG, FILE_ARG };
+enum arg { NO_ARG, FILE_ARG, OPTIONAL_FILE_ARG };
 
 static const struct command {
 	const char *name;
@@ -64,6 +69,7 @@ static const struct command commands[] = {
 	{ "show", NO_ARG, true, false, run_show },
 	{ "status", NO_ARG, true, false, run_status },
 	{ "audit", NO_ARG, true, true, run_audit },
+	{ "metrics", OPTIONAL_FILE_ARG, false, false, cmd_metrics },
 };
 
 static int usage_error(const char *fmt, const char *what)
@@ -88,6 +94,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },	   { "version", no_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },	   { "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },	   { "pin-dir", required_argument, NULL, 'p' },
+		{ "journal", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = { .pin_dir = DEFAULT_PIN_DIR };
@@ -103,7 +110,7 @@ int main(int argc, char **argv)
 			if (!cmd) {
 				if (!(cmd = find_command(optarg)))
 					return usage_error("unknown command '%s'", optarg);
-			} else if (cmd->arg == FILE_ARG && !file) {
+			} else if (cmd->arg != NO_ARG && !file) {
 				file = optarg;
 			} else {
 				return usage_error("unexpected argument '%s'", optarg);
@@ -118,6 +125,7 @@ int main(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case 'j': o.json = true; break;
 		case 'f': o.follow = true; break;
+		case 'J': o.journal = true; break;
 		case 'p': o.pin_dir = optarg; break;
 		default:
 			return usage_error("%s", "bad option");
@@ -127,6 +135,8 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no command given");
 	if (o.json && !cmd->json)
 		return usage_error("%s does not take --json", cmd->name);
+	if (o.journal && (cmd->run != run_audit || o.json))
+		return usage_error("%s", "--journal is an option of audit, without --json");
 	if (o.follow && !cmd->follow)
 		return usage_error("%s does not take --follow", cmd->name);
 	if (cmd->arg == FILE_ARG && !file)
