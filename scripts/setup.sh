@@ -38,6 +38,11 @@ PACKAGES=(
 	man-db groff-base         # unit.install: man pages render without warnings
 	systemd                   # unit.install: systemd-analyze verify of the units
 	gnuplot-nox               # bench/run.sh: the plots in docs/benchmarks.md
+	libsystemd-dev            # audit --journal (sd_journal_sendv)
+	jq                        # host.journal: reading journalctl -o json
+	prometheus prometheus-node-exporter curl  # host.metrics: promtool, textfile collector
+	dpkg-dev debhelper fakeroot lintian       # deb.package: dpkg-buildpackage, lintian
+	libbpf1                   # the Debian package links the shared libbpf
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
