@@ -106,18 +106,18 @@ section() { printf '%s\n' "$2" | sed -n "/^$1\$/,/^[A-Z]/p" | sed '1d;$d'; }
 cmds_section=$(section COMMANDS "$text8")
 opts_section=$(section OPTIONS "$text8")
 for c in $commands; do
-	printf '%s\n' "$cmds_section" | grep -Eq "^ {7}$c( |\$)" &&
+	grep -Eq "^ {7}$c( |\$)" <<<"$cmds_section" &&
 		pass "cpuguard.8 documents command $c" || fail "cpuguard.8 COMMANDS lacks $c"
 done
 for o in $options; do
-	printf '%s\n' "$opts_section" | grep -Eq -- "^ {7}(-[a-zA-Z], )?$o( |\$)" &&
+	grep -Eq -- "^ {7}(-[a-zA-Z], )?$o( |\$)" <<<"$opts_section" &&
 		pass "cpuguard.8 documents option $o" || fail "cpuguard.8 OPTIONS lacks $o"
 done
 for s in "EXIT STATUS" "FILES" "EXAMPLES" "AUDIT MODE" "SEE ALSO"; do
 	[ -n "$(section "$s" "$text8")" ] && pass "cpuguard.8 has $s" || fail "cpuguard.8 lacks section $s"
 done
 for d in "set NAME CPULIST" "cgroup PATH CPUS [audit]"; do
-	printf '%s\n' "$text5" | grep -qF -- "$d" &&
+	grep -qF -- "$d" <<<"$text5" &&
 		pass "cpuguard.conf.5 documents '$d'" || fail "cpuguard.conf.5 lacks '$d'"
 done
 for s in "DIAGNOSTICS" "EXAMPLES"; do
@@ -126,7 +126,7 @@ done
 # The installation's own paths are written into the pages.
 grep -qx "\.ds cg-docdir $prefix/$DOCDIR" "$man8" && pass "cpuguard.8 names the installed docdir" ||
 	fail "cpuguard.8: docdir not set to $prefix/$DOCDIR: $(grep '^\.ds cg-docdir' "$man8")"
-printf '%s\n' "$text8" | grep -qF "$prefix/$DOCDIR/examples" && pass "cpuguard.8 shows the examples path" ||
+grep -qF "$prefix/$DOCDIR/examples" <<<"$text8" && pass "cpuguard.8 shows the examples path" ||
 	fail "cpuguard.8 does not show $prefix/$DOCDIR/examples"
 
 # --- bash completion -------------------------------------------------------
@@ -157,7 +157,7 @@ expect_completion "command after --pin-dir DIR" "show status" --pin-dir /tmp s
 for c in $commands; do
 	got=$(complete_words "$c" --)
 	for o in $(options_of "$c"); do
-		printf '%s\n' "$got" | grep -qx -- "$o" && pass "completion: $c offers $o" ||
+		grep -qx -- "$o" <<<"$got" && pass "completion: $c offers $o" ||
 			fail "completion: '$c --' does not offer $o (got: $(echo $got))"
 	done
 done
