@@ -196,7 +196,7 @@ int cmd_audit(const struct options *o)
 	struct guard g;
 	int err = 0;
 
-	if (require_caps("audit") || guard_open(o->pin_dir, &g, false))
+	if (require_caps("audit") || (o->journal && journal_open()) || guard_open(o->pin_dir, &g, false))
 		return EXIT_FAIL;
 	boot_to_real_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME);
 	rb = ring_buffer__new(g.events, handle_event, (void *)o, NULL);

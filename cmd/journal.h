@@ -23,6 +23,8 @@ const char *journal_message_id(uint32_t kind, uint32_t action);
  * @requested and @allowed are CPU lists. */
 void journal_fields(struct journal_fields *j, const struct cpuguard_event *e, const char *cgroup,
 		    const char *policy_cgroup, const char *requested, const char *allowed);
+/* Load libsystemd (dlopen): 0, or -ELIBACC after saying why on stderr. */
+int journal_open(void);
 /* journal_fields() + sd_journal_sendv(): 0 or a negative errno. */
 int journal_send_event(const struct cpuguard_event *e, const char *cgroup, const char *policy_cgroup,
 		       const char *requested, const char *allowed);

@@ -98,8 +98,10 @@ if [ -n "$lib" ] && owner=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | cut -d
 else
 	fail "not linked against libbpf1's libbpf.so.1: $(ldd /usr/sbin/cpuguard)"
 fi
-dpkg-query -W -f='${Depends}\n' cpuguard | grep -q 'libbpf1' && pass "Depends: names libbpf1" ||
-	fail "Depends lacks libbpf1: $(dpkg-query -W -f='${Depends}' cpuguard)"
+for d in libbpf1 libsystemd0; do
+	dpkg-query -W -f='${Depends}\n' cpuguard | grep -q "$d" && pass "Depends: names $d" ||
+		fail "Depends lacks $d: $(dpkg-query -W -f='${Depends}' cpuguard)"
+done
 # cpuguard check from the installed files.
 out=$(/usr/sbin/cpuguard check /etc/cpuguard/policy.conf 2>&1) && pass "cpuguard check /etc/cpuguard/policy.conf: $out" ||
 	fail "cpuguard check of the shipped conffile: $out"
