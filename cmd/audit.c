@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "cpuguard.h"
 #include "json.h"
+#include "journal.h"
 
 static volatile sig_atomic_t stop;
 static int64_t boot_to_real_ns;
@@ -180,7 +181,18 @@ static int handle_event(void *ctx, void *data, size_t size)
 	format_time(e->time_ns, time, sizeof(time));
 	req = format_mask(&req_cache, e->requested);
 	allowed = format_mask(&allowed_cache, e->allowed);
-	if (o->json)
+	if (o->journal) {
+		char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
+		int err = journal_send_event(e, cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf)),
+					     cgroup_path_of(e->policy_cgroup_id, pcgbuf, sizeof(pcgbuf)), req,
+					     allowed);
+		static bool said;
+
+		if (err < 0 && !said) { /* journald gone: say so once, keep reading */
+			said = true;
+			fprintf(stderr, "cpuguard audit: cannot send to the journal: %s\n", strerror(-err));
+		}
+	} else if (o->json)
 		print_json(e, time, req, allowed);
 	else
 		print_text(e, time, req, allowed);
@@ -194,7 +206,7 @@ int cmd_audit(const struct options *o)
 	struct guard g;
 	int err = 0;
 
-	if (require_caps("audit") || guard_open(o, &g, false))
+	if (require_caps("audit") || (o->journal && journal_open()) || guard_open(o, &g, false))
 		return EXIT_FAIL;
 	boot_to_real_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME);
 	rb = ring_buffer__new(g.events, handle_event, (void *)o, NULL);

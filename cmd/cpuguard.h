@@ -28,6 +28,7 @@ struct options {
 	bool follow;
 	bool verbose;
 	bool narrow; /* tasks --narrow */
+	bool journal; /* audit: to the systemd journal */
 };
 
 /*
@@ -198,5 +199,6 @@ int cmd_show(const struct options *o);
 int cmd_status(const struct options *o);
 int cmd_audit(const struct options *o);
 int cmd_tasks(const struct options *o);
+int cmd_metrics(const struct options *o);
 
 #endif

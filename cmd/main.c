@@ -32,11 +32,16 @@ static const char usage_text[] =
 	"  show [--json]               the policy in force\n"
 	"  status [--json]             loaded or not (and why), versions, kernel support,\n"
 	"                              entry count, counters\n"
-	"  audit [--follow] [--json]   print audit events; without --follow, print what\n"
-	"                              is pending and exit\n"
+	"  audit [--follow] [--json | --journal]\n"
+	"                              print audit events; without --follow, print what\n"
+	"                              is pending and exit; --journal sends each one to\n"
+	"                              the systemd journal with structured fields\n"
 	"  tasks [--json] [--narrow]   threads running outside their set (exit 1 if any);\n"
 	"                              --narrow sets each to (affinity & set), or to the\n"
 	"                              set (exit 1 if some thread could not be changed)\n"
+	"  metrics [FILE]              counters and state in the Prometheus text format,\n"
+	"                              to FILE atomically (node_exporter's textfile\n"
+	"                              collector) or to standard output\n"
 	"  -h, --help | -V, --version\n"
 	"\n"
 	"Every command also takes -p, --pin-dir DIR, to find a cpuguard loaded\n"
@@ -64,6 +69,8 @@ enum {
 	OPT_WAIT = 1 << 3,
 	OPT_CHECK = 1 << 4, /* --possible, --syntax-only */
 	OPT_NARROW = 1 << 5,
+	OPT_OPTIONAL_FILE = 1 << 6, /* takes FILE, or none */
+	OPT_JOURNAL = 1 << 7,
 };
 
 static const struct command {
@@ -77,8 +84,9 @@ static const struct command {
 	{ "apply", OPT_FILE | OPT_WAIT, cmd_apply },
 	{ "show", OPT_JSON, cmd_show },
 	{ "status", OPT_JSON, cmd_status },
-	{ "audit", OPT_JSON | OPT_FOLLOW, cmd_audit },
+	{ "audit", OPT_JSON | OPT_FOLLOW | OPT_JOURNAL, cmd_audit },
 	{ "tasks", OPT_JSON | OPT_NARROW, cmd_tasks },
+	{ "metrics", OPT_OPTIONAL_FILE, cmd_metrics },
 };
 
 static int usage_error(const char *fmt, const char *what)
@@ -110,6 +118,7 @@ int main(int argc, char **argv)
 		{ "possible", required_argument, NULL, LONG_POSSIBLE },
 		{ "syntax-only", no_argument, NULL, LONG_SYNTAX_ONLY },
 		{ "narrow", no_argument, NULL, LONG_NARROW },
+		{ "journal", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = { .pin_dir = DEFAULT_PIN_DIR, .wait = -1 };
@@ -127,7 +136,7 @@ int main(int argc, char **argv)
 			if (!cmd) {
 				if (!(cmd = find_command(optarg)))
 					return usage_error("unknown command '%s'", optarg);
-			} else if ((cmd->opts & OPT_FILE) && !o.file) {
+			} else if ((cmd->opts & (OPT_FILE | OPT_OPTIONAL_FILE)) && !o.file) {
 				o.file = optarg;
 			} else {
 				return usage_error("unexpected argument '%s'", optarg);
@@ -142,6 +151,7 @@ int main(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case 'j': o.json = true; used |= OPT_JSON; break;
 		case 'f': o.follow = true; used |= OPT_FOLLOW; break;
+		case 'J': o.journal = true; used |= OPT_JOURNAL; break;
 		case 'p': o.pin_dir = optarg; break;
 		case LONG_CGROUP_ROOT: o.cgroup_root = optarg; break;
 		case LONG_WAIT:
@@ -163,6 +173,8 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no command given");
 	if ((used & OPT_JSON) && !(cmd->opts & OPT_JSON))
 		return usage_error("%s does not take --json", cmd->name);
+	if ((used & OPT_JOURNAL) && (!(cmd->opts & OPT_JOURNAL) || o.json))
+		return usage_error("%s", "--journal is an option of audit, without --json");
 	if ((used & OPT_FOLLOW) && !(cmd->opts & OPT_FOLLOW))
 		return usage_error("%s does not take --follow", cmd->name);
 	if ((used & OPT_NARROW) && !(cmd->opts & OPT_NARROW))

@@ -39,6 +39,11 @@ PACKAGES=(
 	man-db groff-base         # unit.install: man pages render without warnings
 	systemd                   # unit.install: systemd-analyze verify of the units
 	gnuplot-nox               # bench/run.sh: the plots in docs/benchmarks.md
+	libsystemd-dev            # audit --journal (sd_journal_sendv)
+	jq                        # host.journal: reading journalctl -o json
+	prometheus prometheus-node-exporter curl  # host.metrics: promtool, textfile collector
+	dpkg-dev debhelper fakeroot lintian       # deb.package: dpkg-buildpackage, lintian
+	libbpf1                   # the Debian package links the shared libbpf
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -215,7 +220,23 @@ fetch_archive_kernel() {
 	log "kernel $series: $KDIR/vmlinuz-$ver"
 }
 
+# host.kubernetes validates dist/kubernetes/ with the npm package
+# kubernetes-models (the Kubernetes OpenAPI schemas compiled to JSON-schema
+# validators), pinned by selftests/kubernetes/package-lock.json. The machine's
+# Node.js is used when there is one; otherwise Debian's.
+install_node_modules() {
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/selftests/kubernetes"
+	if ! command -v npm >/dev/null; then
+		log "installing Debian's nodejs and npm"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+	fi
+	log "npm ci in selftests/kubernetes"
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+}
+
 install_packages
+install_node_modules
 if [ "$want_kernels" = 1 ]; then
 	fetch_kernel 6.12 '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$'
 	fetch_kernel 6.1 '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$'

@@ -62,8 +62,10 @@ man8=$prefix/$MANDIR/man8/cpuguard.8
 man5=$prefix/$MANDIR/man5/cpuguard.conf.5
 unit=$prefix/$UNITDIR/cpuguard.service
 audit_unit=$prefix/$UNITDIR/cpuguard-audit.service
+metrics_unit=$prefix/$UNITDIR/cpuguard-metrics.service
+metrics_timer=$prefix/$UNITDIR/cpuguard-metrics.timer
 completion=$prefix/$DATADIR/bash-completion/completions/cpuguard
-expected=("$bin" "$man8" "$man5" "$unit" "$audit_unit" "$completion" "$prefix/$DOCDIR/usage.md")
+expected=("$bin" "$man8" "$man5" "$unit" "$audit_unit" "$metrics_unit" "$metrics_timer" "$completion" "$prefix/$DOCDIR/usage.md")
 for e in "${examples[@]}"; do
 	expected+=("$prefix/$DOCDIR/examples/$e")
 done
@@ -174,10 +176,12 @@ expect_completion "nothing after apply's FILE" "" apply "$tmp/pol/site.conf" ""
 expect_completion "a directory for --pin-dir" "$tmp/pol" --pin-dir "$tmp/po"
 
 # --- systemd units -----------------------------------------------------------
-for u in "$unit" "$audit_unit"; do
+for u in "$unit" "$audit_unit" "$metrics_unit"; do
 	grep -qx "ExecStart=$bin .*" "$u" && pass "${u##*/} runs the installed $bin" ||
 		fail "${u##*/}: ExecStart is not $bin: $(grep '^ExecStart=' "$u")"
 done
+grep -qx "ExecStart=$bin audit --follow --journal" "$audit_unit" && pass "cpuguard-audit.service sends to the journal" ||
+	fail "cpuguard-audit.service: $(grep '^ExecStart=' "$audit_unit")"
 grep -q '^ExecStop' "$unit" && fail "cpuguard.service must not have ExecStop= (stop must not unload)"
 grep -qx 'RemainAfterExit=yes' "$unit" && grep -qx 'Type=oneshot' "$unit" &&
 	pass "cpuguard.service is a oneshot that remains active" || fail "cpuguard.service: not Type=oneshot + RemainAfterExit=yes"
@@ -185,8 +189,8 @@ grep -qx 'ExecReload=.* apply /etc/cpuguard/policy.conf' "$unit" && pass "reload
 	fail "cpuguard.service: ExecReload does not apply /etc/cpuguard/policy.conf"
 grep -q '^ProtectKernelTunables=yes' "$unit" && fail "ProtectKernelTunables=yes would make /sys/fs/bpf read-only"
 # MANPATH lets systemd-analyze find the Documentation= pages just installed.
-if out=$(cd "$tmp" && MANPATH="$prefix/$MANDIR:" systemd-analyze verify "$unit" "$audit_unit" 2>&1) && [ -z "$out" ]; then
-	pass "systemd-analyze verify accepts both units"
+if out=$(cd "$tmp" && MANPATH="$prefix/$MANDIR:" systemd-analyze verify "$unit" "$audit_unit" "$metrics_unit" "$metrics_timer" 2>&1) && [ -z "$out" ]; then
+	pass "systemd-analyze verify accepts the units and the timer"
 else
 	fail "systemd-analyze verify: $out"
 fi

@@ -76,7 +76,7 @@ run_rc cpuguard frobnicate; expect_eq "unknown command" 2 $RC
 run_rc cpuguard apply; expect_eq "apply without file" 2 $RC
 run_rc cpuguard load --json; expect_eq "option not taken" 2 $RC
 run_rc cpuguard --help; expect_eq "help" 0 $RC
-expect_match "help lists commands" 'audit \[--follow\] \[--json\]' "$OUT"
+expect_match "help lists commands" 'audit \[--follow\] \[--json \| --journal\]' "$OUT"
 
 # Replace: entries absent from the new file are removed.
 printf 'cgroup /other 0\n' >/tmp/two.conf
