@@ -92,9 +92,18 @@ fail:
 	return -1;
 }
 
+/* "enforce" or "audit"; strict entries add ",strict" in the table and
+ * "strict": true in JSON. */
 static const char *mode_name(uint32_t mode)
 {
-	return mode == CPUGUARD_AUDIT ? "audit" : "enforce";
+	return mode & CPUGUARD_AUDIT ? "audit" : "enforce";
+}
+
+static const char *mode_text(uint32_t mode)
+{
+	if (mode & CPUGUARD_STRICT)
+		return mode & CPUGUARD_AUDIT ? "audit,strict" : "enforce,strict";
+	return mode_name(mode);
 }
 
 static void show_json(const struct shown *v, size_t n)
@@ -113,14 +122,15 @@ static void show_json(const struct shown *v, size_t n)
 			json_write_string(stdout, v[i].set);
 		else
 			printf("null");
-		printf(", \"mode\": \"%s\"}", mode_name(v[i].mode));
+		printf(", \"mode\": \"%s\", \"strict\": %s}", mode_name(v[i].mode),
+		       v[i].mode & CPUGUARD_STRICT ? "true" : "false");
 	}
 	printf("]\n");
 }
 
 static void show_table(const struct shown *v, size_t n)
 {
-	int wpath = 6, wcpus = 4, wset = 3;
+	int wpath = 6, wcpus = 4, wset = 3, wmode = 7;
 	char **paths = calloc(n ? n : 1, sizeof(*paths));
 
 	if (!paths)
@@ -135,16 +145,17 @@ static void show_table(const struct shown *v, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		int lp = paths[i] ? (int)strlen(paths[i]) : 9;
-		int lc = strlen(v[i].cpus), ls = strlen(v[i].set);
+		int lc = strlen(v[i].cpus), ls = strlen(v[i].set), lm = strlen(mode_text(v[i].mode));
 
 		wpath = lp > wpath ? lp : wpath;
 		wcpus = lc > wcpus ? lc : wcpus;
 		wset = ls > wset ? ls : wset;
+		wmode = lm > wmode ? lm : wmode;
 	}
-	printf("%-*s  %-*s  %-*s  %-7s  %s\n", wpath, "CGROUP", wcpus, "CPUS", wset, "SET", "MODE", "ID");
+	printf("%-*s  %-*s  %-*s  %-*s  %s\n", wpath, "CGROUP", wcpus, "CPUS", wset, "SET", wmode, "MODE", "ID");
 	for (size_t i = 0; i < n; i++)
-		printf("%-*s  %-*s  %-*s  %-7s  %llu\n", wpath, paths[i] ? paths[i] : "(removed)", wcpus,
-		       v[i].cpus, wset, v[i].set[0] ? v[i].set : "-", mode_name(v[i].mode),
+		printf("%-*s  %-*s  %-*s  %-*s  %llu\n", wpath, paths[i] ? paths[i] : "(removed)", wcpus,
+		       v[i].cpus, wset, v[i].set[0] ? v[i].set : "-", wmode, mode_text(v[i].mode),
 		       (unsigned long long)v[i].cgroup_id);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
