@@ -45,7 +45,7 @@ static void format_time(uint64_t boot_ns, char *buf, size_t len)
 }
 
 /* A flood repeats the same few masks: keep the last CPU list of each kind
- * (requested, allowed) and format only when the words change. */
+ * (requested, effective, allowed) and format only when the words change. */
 struct mask_cache {
 	__u64 words[CPUGUARD_EVENT_WORDS];
 	bool valid;
@@ -105,7 +105,7 @@ static void put_str(struct line *l, const char *s, size_t n)
 }
 
 static void print_json(const struct cpuguard_event *e, const char *time, const char *req,
-		       const char *allowed)
+		       const char *eff, const char *allowed)
 {
 	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
@@ -137,23 +137,32 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 	/* A request that could not be read (denied, fail closed) is null. */
 	put(&l, ", \"requested\": ");
 	put_str(&l, e->flags & CPUGUARD_EVENT_UNREADABLE ? NULL : req, strlen(req));
+	/* What the kernel would have applied: the request narrowed to the
+	 * target's cpuset. */
+	put(&l, ", \"effective\": ");
+	put_str(&l, e->flags & CPUGUARD_EVENT_UNREADABLE ? NULL : eff, strlen(eff));
 	put(&l, ", \"allowed\": ");
 	put_str(&l, allowed, strlen(allowed));
 	put(&l, e->flags & CPUGUARD_EVENT_TRUNCATED ? ", \"truncated\": true}\n" : ", \"truncated\": false}\n");
 	fwrite(l.buf, 1, l.len, stdout);
 }
 
+/* The effective mask is shown only where the target's cpuset narrowed the
+ * request: "to 0-3 (effective 0-2)". */
 static void print_text(const struct cpuguard_event *e, const char *time, const char *req,
-		       const char *allowed)
+		       const char *eff, const char *allowed)
 {
 	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
 	const char *pcg = cgroup_path_of(e->policy_cgroup_id, pcgbuf, sizeof(pcgbuf));
+	bool narrowed = !(e->flags & CPUGUARD_EVENT_UNREADABLE) &&
+			memcmp(e->requested, e->effective, sizeof(e->requested));
 
-	printf("%s %s: %.16s[%u/%u] set affinity of %.16s[%u/%u] in %s to %s; allowed %s by %s%s\n", time,
+	printf("%s %s: %.16s[%u/%u] set affinity of %.16s[%u/%u] in %s to %s%s%s%s; allowed %s by %s%s\n", time,
 	       e->action == CPUGUARD_DENY ? "DENY" : "AUDIT (would deny)", e->comm, e->pid, e->tid,
 	       e->target_comm, e->target_pid, e->target_tid, cg ? cg : "(removed cgroup)",
-	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req, allowed,
+	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req,
+	       narrowed ? " (effective " : "", narrowed ? (*eff ? eff : "none") : "", narrowed ? ")" : "", allowed,
 	       pcg ? pcg : "(removed cgroup)",
 	       e->flags & CPUGUARD_EVENT_TRUNCATED ? " (masks truncated to 1024 CPUs)" : "");
 }
@@ -162,19 +171,20 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct options *o = ctx;
 	const struct cpuguard_event *e = data;
-	static struct mask_cache req_cache, allowed_cache;
-	const char *req, *allowed;
+	static struct mask_cache req_cache, eff_cache, allowed_cache;
+	const char *req, *eff, *allowed;
 	char time[64];
 
 	if (size < sizeof(*e))
 		return 0;
 	format_time(e->time_ns, time, sizeof(time));
 	req = format_mask(&req_cache, e->requested);
+	eff = format_mask(&eff_cache, e->effective);
 	allowed = format_mask(&allowed_cache, e->allowed);
 	if (o->json)
-		print_json(e, time, req, allowed);
+		print_json(e, time, req, eff, allowed);
 	else
-		print_text(e, time, req, allowed);
+		print_text(e, time, req, eff, allowed);
 	return 0;
 }
 
