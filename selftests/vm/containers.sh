@@ -218,9 +218,14 @@ child refused" "$(printf '%s\n' "$OUT" | grep -E ' (ok|refused)$')"
 case_strict() {
 	cpuguard load >/dev/null || fail "load"
 	setup_cgroup /strict 1-2
-	echo 'cgroup /strict 1-2 strict' >/tmp/p.conf
+	mkdir -p $CG/strict-audit
+	printf 'cgroup /strict 1-2 strict\ncgroup /strict-audit 1-2 strict audit\n' >/tmp/p.conf
 	cpuguard apply /tmp/p.conf >/dev/null || fail "apply"
-	expect_match "show --json" '"cgroup": "/strict", .*"mode": "enforce", "strict": true' "$(cpuguard show --json)"
+	run_rc cpuguard show --json
+	expect_match "show --json" '"cgroup": "/strict", .*"mode": "enforce", "strict": true\}, \{"cgroup": "/strict-audit", .*"mode": "audit", "strict": true\}\]$' "$OUT"
+	run_rc cpuguard show
+	expect_match "show" '^/strict +1-2 +- +enforce,strict +[0-9]+$' "$(printf '%s\n' "$OUT" | grep '^/strict ')"
+	expect_match "show" '^/strict-audit +1-2 +- +audit,strict +[0-9]+$' "$(printf '%s\n' "$OUT" | grep '^/strict-audit ')"
 	make_bundle /tmp/b /strict/ctr-$RUNTIME 'grep Cpus_allowed_list: /proc/self/status'
 	run_container ctr /tmp/b
 	if [ "$RUNTIME" = runc ]; then
