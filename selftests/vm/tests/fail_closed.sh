@@ -20,7 +20,7 @@ run_rc affinity set $aud 0-3; expect_eq "audit, request unreadable" ok "$OUT"
 run_rc affinity set $free 0-3; expect_eq "unconfined" ok "$OUT"
 run_rc affinity sched $enf
 expect_eq "scheduler calls" "sched_setscheduler ok, sched_setparam ok, sched_setattr ok" "$OUT"
-expect_match "counted" '"denied": 1, "audited": 1, "events": 2, "dropped": 0, "errors": 2' "$(cpuguard status --json)"
+expect_match "counted" '"denied": 1, "audited": 1, "reported": 0, "events": 2, "dropped": 0, "errors": 2' "$(cpuguard status --json)"
 run_rc cpuguard audit --json
 expect_match "audit event" '"action": "audit", .*"requested": null, "effective": null, "allowed": "1"' "$OUT"
 expect_match "deny event" '"action": "deny", .*"requested": null, "effective": null, "allowed": "1-2"' "$OUT"
