@@ -83,13 +83,12 @@ BEGIN {
 	} else if (k == "APPLY_SETUP") { MKDIR = F["mkdir_ms"]; NCG = F["cgroups"] }
 	else if (k == "PHASE") { phase = $2 }
 	else if (k == "PHASE_END") { PH[phase] = F["seconds"] }
-	else if (k == "VARIANT") { VSKIP[F["group"]] = F["skipped"] }
 	else if (k == "PROFILE") {
 		w = F["what"]; PN[w]++; PSYM[w, PN[w]] = F["sym"]; PPCT[w, PN[w]] = F["pct"]
 		cl = pclass(F["sym"]); PCLASS[w, cl] += F["pct"]
 	} else if (k == "PROFILE_SHARE") { PSHARE[F["what"]] = F["pct"] }
 
-	if ($1 ~ /^(CONFIG|RATIO|STATSUM|AUDIT|FMT|APPLY|APPLY_STATS|APPLY_SETUP|PARAMS|VMENV|VMCPU|VARIANT|PROFILE_SHARE)$/) raw[++nraw] = $0
+	if ($1 ~ /^(CONFIG|RATIO|STATSUM|AUDIT|FMT|APPLY|APPLY_STATS|APPLY_SETUP|PARAMS|VMENV|VMCPU|PROFILE_SHARE)$/) raw[++nraw] = $0
 }
 END {
 	# ---- numbers the text needs ----
@@ -162,13 +161,13 @@ END {
 	print "`" P["calls"] "` calls per configuration and round, each timed alone; " P["rounds"] " rounds in one"
 	print "boot. A round visits every group of configurations once, in an order"
 	print "rotated by one each round: no BPF (no BPF, cpuset, getppid), the empty"
-	print "programs, cpuguard (`cpuguard load` + `apply` before, `unload` after),"
-	print "and the what-if variants of section 7. cpuguard confines `/bench/conf` to"
-	print "1-2; the cpuset configuration confines `/bench-cpuset` to the same CPUs"
-	print "with `cpuset.cpus` (the cpuset controller is enabled for every top-level"
-	print "cgroup, so every configuration pays for its lookup). A denial writes an"
-	print "event; the benchmark drains the ring buffer between batches of 2,000 calls"
-	print "(untimed), so it never fills, as with a reader that keeps up."
+	print "programs and cpuguard (`cpuguard load` + `apply` before, `unload` after)."
+	print "cpuguard confines `/bench/conf` to 1-2; the cpuset configuration confines"
+	print "`/bench-cpuset` to the same CPUs with `cpuset.cpus` (the cpuset controller"
+	print "is enabled for every top-level cgroup, so every configuration pays for its"
+	print "lookup). A denial writes an event; the benchmark drains the ring buffer"
+	print "between batches of 2,000 calls (untimed), so it never fills, as with a"
+	print "reader that keeps up."
 	print ""
 	print "![latency by configuration](benchmarks-latency.png)"
 	print ""
@@ -176,7 +175,7 @@ END {
 	print "|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nc; i++) {
 		c = order[i]
-		if (c == "timer" || c ~ /^getppid/ || CG[c] ~ /^(direct|memo|lean)$/) continue
+		if (c == "timer" || c ~ /^getppid/) continue
 		r = c == "nobpf" ? "1" : f2(ratio(c, "nobpf")); rp = c == "nobpf" ? "1" : f2(RP[c "/nobpf"])
 		sp = c == "nobpf" ? "" : f2(RMIN[c "/nobpf"]) "-" f2(RMAX[c "/nobpf"])
 		print "| " c " | " CW[c] " | " us(CM[c] - CM["timer"]) " us | " us(CP[c] - CM["timer"]) " us | " r " | " rp " | " sp " |"
@@ -217,7 +216,7 @@ END {
 	if ("getppid_cg" in SN) print "| getppid_cg | " SPROG["getppid_cg", 1] " | " SNS["getppid_cg", 1] " (no runs) | " SPROG["getppid_cg", 2] " | " SNS["getppid_cg", 2] " (no runs) |"
 	print ""
 	add_allowed = CM["allowed"] - CM["nobpf"]
-	body_allowed = SNAME["allowed", "capture_affinity_request"] + SNAME["allowed", "judge_affinity_request"]
+	body_allowed = SNAME["allowed", "capture_affinity_0"] + SNAME["allowed", "judge_affinity_request"]
 	add_empty2 = CM["empty2"] - CM["nobpf"]
 	body_empty2 = SNAME["empty2", "empty_fentry"] + SNAME["empty2", "empty_lsm"]
 	print "Where the time goes for a confined, allowed request: cpuguard adds"
@@ -393,45 +392,15 @@ END {
 	print ""
 	print "Above that floor (section 2), for an allowed request:"
 	print ""
-	print "- `capture_affinity_request` (fentry) runs " SNAME["allowed", "capture_affinity_request"] " ns against " SNAME["empty2", "empty_fentry"] " ns for an empty"
-	print "  program: its `bpf_task_storage_get(..., F_CREATE)` records the mask address."
+	print "- `capture_affinity_0` (fentry, one of three copies) runs " SNAME["allowed", "capture_affinity_0"] " ns against " SNAME["empty2", "empty_fentry"] " ns for an empty"
+	print "  program: its `bpf_task_storage_get(..., F_CREATE)` records the mask address with"
+	print "  the thread's migration count and its own recursion-miss count (the proof of"
+	print "  freshness, docs/design.md); the other two copies do the same."
 	print "- `judge_affinity_request` (LSM) runs " SNAME["allowed", "judge_affinity_request"] " ns against " SNAME["empty2", "empty_lsm"] " ns (unconfined: " SNAME["unconfined", "judge_affinity_request"] " ns):"
-	print "  two `bpf_probe_read_kernel()` copies of the masks into a per-CPU scratch map"
-	print "  before comparing one word, a task storage lookup, and one `policy_map` hash"
-	print "  lookup per cgroup level, up to the root for an unconfined task."
+	print "  one `policy_map` hash lookup per cgroup level (up to the root for an unconfined"
+	print "  task), a task storage lookup and a recursion-miss read to prove the record fresh,"
+	print "  the target's cpuset, and `bpf_probe_read_kernel()` of each mask word onto the stack."
 	print ""
-	if ("direct_allowed/nobpf" in R) {
-		print "To measure what changing the program bodies would give, the benchmark runs"
-		print "three what-if versions of the judge (`bench/variants/fast.bpf.c`, loaded on"
-		print "cpuguard's own maps after an apply, with cpuguard's capture program):"
-		print ""
-		print "| judge | allowed / no BPF | unconfined / no BPF | allowed / empty2 | unconfined / empty2 | 16 / 1 level | judge ns/run, allowed | unconfined |"
-		print "|---|---|---|---|---|---|---|---|"
-		print "| shipped | " f2(ratio("allowed", "nobpf")) " | " f2(ratio("unconfined", "nobpf")) " | " f2(ratio("allowed", "empty2")) " | " f2(ratio("unconfined", "empty2")) " | " f2(ratio("depth16", "depth1")) " | " SNAME["allowed", "judge_affinity_request"] " | " SNAME["unconfined", "judge_affinity_request"] " |"
-		V["direct"] = "`judge_direct`: compares with direct loads, no probe reads or scratch map"
-		V["memo"] = "`judge_memo`: + per-cgroup memo of the nearest confined ancestor"
-		V["lean"] = "`judge_lean`: + the memo keeps mode and mask, no `policy_map` lookup"
-		split("direct memo lean", VV, " ")
-		for (i = 1; i <= 3; i++) {
-			v = VV[i]
-			if (!((v "_allowed/nobpf") in R)) { print "| " V[v] " | (skipped: " VSKIP[v] ") | | | | | | |"; continue }
-			print "| " V[v] " | " f2(ratio(v "_allowed", "nobpf")) " | " f2(ratio(v "_unconfined", "nobpf")) " | " f2(ratio(v "_allowed", "empty2")) " | " f2(ratio(v "_unconfined", "empty2")) " | " f2(ratio(v "_depth16", v "_depth1")) " | " SNAME[v "_allowed", "judge_" v] " | " SNAME[v "_unconfined", "judge_" v] " |"
-		}
-		print "| floor: the two empty programs | " f2(floor2) " | " f2(floor2) " | 1 | 1 | | " SNAME["empty2", "empty_lsm"] " | |"
-		print ""
-		print "These ratios vary by about +-" f2((RMAX["allowed/nobpf"] - RMIN["allowed/nobpf"]) / 2) " from round to round (allowed / no BPF: " f2(RMIN["allowed/nobpf"]) "-" f2(RMAX["allowed/nobpf"]) "),"
-		print "so smaller differences are noise: on the unconfined path `judge_direct`"
-		print "runs the same code as the shipped judge."
-		print ""
-		print "The best of them brings cpuguard to " f2(ratio("lean_allowed", "nobpf")) " (allowed) and " f2(ratio("lean_unconfined", "nobpf")) " (unconfined): " f2(ratio("lean_allowed", "empty2")) " and"
-		print f2(ratio("lean_unconfined", "empty2")) " of the floor. What remains above the floor is the two local-storage"
-		print "lookups any correct version of this design needs (task storage to hand the"
-		print "mask address from the fentry program to the LSM program, cgroup storage for"
-		print "the memo). In this VM the targets cannot be met by changing the programs;"
-		print "the changes worth making in `lsm/cpuguard.bpf.c` are still the direct"
-		print "comparison and the per-cgroup memo, which also removes the depth cost."
-		print ""
-	}
 	}
 	if (!ok_depth) {
 		print "### Depth (target 3)"
@@ -439,11 +408,7 @@ END {
 		print "One `policy_map` lookup per level (" sprintf("%.0f", per_level) " ns each here) cannot fit 15 more levels"
 		print "into 5% of a call. Only a lookup that does not grow with the depth can:"
 		print "remembering, per cgroup (BPF cgroup local storage), the nearest confined"
-		print "ancestor found for the policy in force"
-		if ("memo_depth16/memo_depth1" in R)
-			print "(`judge_memo` above: 16 / 1 level " f2(ratio("memo_depth16", "memo_depth1")) ")."
-		else
-			print "(the what-if variants did not run)."
+		print "ancestor found for the policy in force."
 		print ""
 	}
 	if (!ok_apply) {
@@ -496,10 +461,18 @@ END {
 	print "  CLI, and the benchmark waits until the unloaded programs are really"
 	print "  detached (their links are freed from a workqueue) before measuring."
 	print "- A warm-up of " (P["calls"] / 10 > 1000 ? 1000 : P["calls"] / 10) " calls precedes every measurement."
-	print "- `bench/vm/bench.sh` is the in-VM script, `bench/cgbench.c` the measuring"
-	print "  program, `bench/empty.bpf.c` the empty programs, `bench/report.sh` this"
-	print "  page. `selftests/vm/tests/bench_smoke.sh` runs a short version in the"
-	print "  normal VM suite (it checks that the benchmark runs, not the ratios)."
+	print "- `bench/vm/bench.sh` is the in-VM script, `cgbench` the measuring program"
+	print "  (`bench/cgbench.c` dispatches to one file per measurement: `lat.c`,"
+	print "  `stats.c`, `apply.c`, `audit.c`, `fmt.c`, `spin.c`), `bench/empty.bpf.c`"
+	print "  the empty programs, `bench/report.sh` this page."
+	print "  `selftests/vm/tests/bench_smoke.sh` runs a short version in the normal VM"
+	print "  suite (it checks that the benchmark runs, not the ratios)."
+	print "- Earlier versions of this page also measured three what-if judges"
+	print "  (`bench/variants/fast.bpf.c`: a copy of cpuguard's maps and judge with"
+	print "  direct comparison, a per-cgroup memo, both). They were removed when the"
+	print "  shipped verdict was rewritten (issues #17, #19): the copy duplicated the"
+	print "  kernel side and no longer matched it; this page measures the shipped"
+	print "  verdict only."
 	print "- Phases (s): " PH["latency"] " latency, " PH["stats"] " statistics, " PH["audit"] "+" PH["audit_null"] "+" PH["audit_raw"] " audit, " PH["apply"] " apply; whole run " H["wall_seconds"] " s including boot."
 	print ""
 	print "<details><summary>Summary lines from the run</summary>"
@@ -512,7 +485,7 @@ END {
 
 	# ---- plot data ----
 	n = 0
-	split("nobpf cpuset empty empty2 unconfined allowed denied depth1 depth8 depth16 direct_allowed memo_allowed lean_allowed lean_unconfined memo_depth16", PL, " ")
+	split("nobpf cpuset empty empty2 unconfined allowed denied depth1 depth8 depth16", PL, " ")
 	for (i = 1; PL[i] != ""; i++) {
 		c = PL[i]
 		if (!(c in CM)) continue

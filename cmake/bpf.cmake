@@ -29,18 +29,36 @@ set(BPF_CFLAGS -g -O2 -target bpf -D__TARGET_ARCH_x86 -mcpu=v3
   -Wall -Wextra -Wno-unused-parameter -Werror
   -I${BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/lsm)
 
-# bpf_object(NAME SOURCE [SKELETON])
-#   Compiles SOURCE to ${BPF_GEN_DIR}/NAME.bpf.o; with SKELETON also generates
-#   NAME.skel.h and an INTERFACE library NAME_skel that puts it on the include
-#   path.
-function(bpf_object name src)
+# bpf_object(NAME SOURCE... [SKELETON] [DEPENDS file...])
+#   Compiles each SOURCE to ${BPF_GEN_DIR}/NAME/<source>.o and, with more
+#   than one source, links them into ${BPF_GEN_DIR}/NAME.bpf.o with
+#   `bpftool gen object` (maps and globals declared extern in one file are
+#   resolved against their one definition). Header dependencies come from
+#   clang's -MD depfiles. With SKELETON also generates NAME.skel.h and an
+#   INTERFACE library NAME_skel that puts it on the include path.
+function(bpf_object name)
   cmake_parse_arguments(ARG "SKELETON" "" "DEPENDS" ${ARGN})
+  set(srcs ${ARG_UNPARSED_ARGUMENTS})
   set(obj "${BPF_GEN_DIR}/${name}.bpf.o")
+  set(dir "${BPF_GEN_DIR}/${name}")
+  file(MAKE_DIRECTORY "${dir}")
+  set(parts)
+  foreach(src ${srcs})
+    get_filename_component(base "${src}" NAME_WE)
+    set(part "${dir}/${base}.o")
+    add_custom_command(
+      OUTPUT "${part}"
+      COMMAND ${BPF_CLANG} ${BPF_CFLAGS} -MD -MF "${part}.d" -c "${src}" -o "${part}"
+      DEPENDS "${src}" vmlinux_h ${ARG_DEPENDS}
+      DEPFILE "${part}.d"
+      COMMENT "BPF ${name}: ${base}.o"
+      VERBATIM)
+    list(APPEND parts "${part}")
+  endforeach()
   add_custom_command(
     OUTPUT "${obj}"
-    COMMAND ${BPF_CLANG} ${BPF_CFLAGS} -c "${src}" -o "${obj}"
-    DEPENDS "${src}" vmlinux_h ${ARG_DEPENDS}
-    IMPLICIT_DEPENDS C "${src}"
+    COMMAND ${BPFTOOL} gen object "${obj}" ${parts}
+    DEPENDS ${parts}
     COMMENT "BPF ${name}.bpf.o"
     VERBATIM)
   add_custom_target(${name}_bpf_obj DEPENDS "${obj}")

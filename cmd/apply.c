@@ -178,8 +178,15 @@ static int apply_policy(const struct guard *g, const struct policy *p)
 	/* The switch: from here on every check reads the new generation. */
 	if (bpf_map_update_elem(g->state_map, &key, &next, BPF_ANY))
 		return -errno;
-	/* Old entries go only once no check can still be reading them. */
-	wait_for_checks();
+	/* Old entries go only once no check can still be reading them; if
+	 * that cannot be known they stay, and the next apply clears them. */
+	err = wait_for_checks();
+	if (err) {
+		fprintf(stderr, "cpuguard apply: the new policy is in force; the old one stays in memory "
+				"until the next apply (cannot wait for running checks: %s)\n",
+			strerror(-err));
+		return 0;
+	}
 	clear_sets(g->set_map);
 	clear_generation(g->policy_map, st.active_gen);
 	clear_generation(g->meta_map, st.active_gen);

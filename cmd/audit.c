@@ -104,6 +104,24 @@ static void put_str(struct line *l, const char *s, size_t n)
 		l->len += k;
 }
 
+/* What was asked, as the JSON "kind" and in words for the text form. */
+static const char *kind_name(__u32 kind)
+{
+	return kind == CPUGUARD_KIND_SQPOLL ? "sqpoll" : kind == CPUGUARD_KIND_IOWQ_AFF ? "iowq_aff" : "affinity";
+}
+
+static const char *kind_words(__u32 kind)
+{
+	return kind == CPUGUARD_KIND_SQPOLL	 ? "start an io_uring SQ poll thread of"
+	       : kind == CPUGUARD_KIND_IOWQ_AFF ? "set io_uring worker affinity of"
+						: "set affinity of";
+}
+
+static const char *action_name(__u32 action)
+{
+	return action == CPUGUARD_DENY ? "deny" : action == CPUGUARD_REPORT ? "report" : "audit";
+}
+
 static void print_json(const struct cpuguard_event *e, const char *time, const char *req,
 		       const char *eff, const char *allowed)
 {
@@ -115,7 +133,11 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 	l.len = 0;
 	put(&l, "{\"time\": \"");
 	put(&l, time);
-	put(&l, e->action == CPUGUARD_DENY ? "\", \"action\": \"deny\"" : "\", \"action\": \"audit\"");
+	put(&l, "\", \"kind\": \"");
+	put(&l, kind_name(e->kind));
+	put(&l, "\", \"action\": \"");
+	put(&l, action_name(e->action));
+	put(&l, "\"");
 	put(&l, ", \"pid\": ");
 	put_u64(&l, e->pid);
 	put(&l, ", \"tid\": ");
@@ -158,8 +180,11 @@ static void print_text(const struct cpuguard_event *e, const char *time, const c
 	bool narrowed = !(e->flags & CPUGUARD_EVENT_UNREADABLE) &&
 			memcmp(e->requested, e->effective, sizeof(e->requested));
 
-	printf("%s %s: %.16s[%u/%u] set affinity of %.16s[%u/%u] in %s to %s%s%s%s; allowed %s by %s%s\n", time,
-	       e->action == CPUGUARD_DENY ? "DENY" : "AUDIT (would deny)", e->comm, e->pid, e->tid,
+	printf("%s %s: %.16s[%u/%u] %s %.16s[%u/%u] in %s to %s%s%s%s; allowed %s by %s%s\n", time,
+	       e->action == CPUGUARD_DENY	  ? "DENY"
+	       : e->action == CPUGUARD_REPORT ? "REPORT (cannot be refused)"
+					      : "AUDIT (would deny)",
+	       e->comm, e->pid, e->tid, kind_words(e->kind),
 	       e->target_comm, e->target_pid, e->target_tid, cg ? cg : "(removed cgroup)",
 	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req,
 	       narrowed ? " (effective " : "", narrowed ? (*eff ? eff : "none") : "", narrowed ? ")" : "", allowed,

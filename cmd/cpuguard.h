@@ -30,7 +30,14 @@ struct options {
 #define PIN_STATS_MAP "stats_map"
 #define PIN_META_MAP "meta_map"
 #define PIN_EVENTS "events"
-#define PIN_LINK_CAPTURE "link_capture"
+#define PIN_LINK_CAPTURE_AFFINITY_0 "link_capture_affinity_0"
+#define PIN_LINK_CAPTURE_AFFINITY_1 "link_capture_affinity_1"
+#define PIN_LINK_CAPTURE_AFFINITY_2 "link_capture_affinity_2"
+#define PIN_LINK_CAPTURE_SQPOLL_0 "link_capture_sqpoll_0"
+#define PIN_LINK_CAPTURE_SQPOLL_1 "link_capture_sqpoll_1"
+#define PIN_LINK_CAPTURE_SQPOLL_2 "link_capture_sqpoll_2"
+#define PIN_LINK_JUDGE_SQPOLL "link_judge_sqpoll"
+#define PIN_LINK_REPORT_IOWQ "link_report_iowq"
 #define PIN_LINK_JUDGE "link_judge"
 #define PIN_PROG_SET_CREATE "prog_set_create"
 #define PIN_PROG_POLICY_INSTALL "prog_policy_install"
@@ -52,6 +59,7 @@ int guard_open(const char *pin_dir, struct guard *g, bool lock);
 void guard_close(struct guard *g);
 int guard_read_state(const struct guard *g, struct cpuguard_state *st);
 int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum);
+int guard_capture_skips(const char *pin_dir, uint64_t *skips);
 int guard_read_mask(const struct guard *g, uint64_t cgroup_id, uint32_t gen, struct cg_cpumask *out);
 int run_syscall_prog(int prog_fd, void *args, size_t size);
 int wait_for_checks(void);

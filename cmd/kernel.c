@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <linux/magic.h>
-#include <linux/membarrier.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -243,6 +242,47 @@ int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum)
 	return 0;
 }
 
+/*
+ * How often the kernel skipped a capture program (its recursion misses,
+ * summed): each skip may have turned an allowed request into a refusal,
+ * never the other way (docs/design.md, "Capture under preemption").
+ */
+int guard_capture_skips(const char *pin_dir, uint64_t *skips)
+{
+	static const char *const pins[] = {
+		PIN_LINK_CAPTURE_AFFINITY_0, PIN_LINK_CAPTURE_AFFINITY_1, PIN_LINK_CAPTURE_AFFINITY_2,
+		PIN_LINK_CAPTURE_SQPOLL_0,   PIN_LINK_CAPTURE_SQPOLL_1,   PIN_LINK_CAPTURE_SQPOLL_2,
+	};
+
+	*skips = 0;
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		struct bpf_link_info link = {};
+		struct bpf_prog_info prog = {};
+		__u32 len = sizeof(link);
+		char path[4096];
+		int lfd, pfd, err;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, pins[i]);
+		lfd = bpf_obj_get(path);
+		if (lfd < 0)
+			return -errno;
+		err = bpf_obj_get_info_by_fd(lfd, &link, &len);
+		close(lfd);
+		if (err)
+			return -errno;
+		pfd = bpf_prog_get_fd_by_id(link.prog_id);
+		if (pfd < 0)
+			return -errno;
+		len = sizeof(prog);
+		err = bpf_obj_get_info_by_fd(pfd, &prog, &len);
+		close(pfd);
+		if (err)
+			return -errno;
+		*skips += prog.recursion_misses;
+	}
+	return 0;
+}
+
 /* Run a SEC("syscall") program with @args as its context; the kernel
  * copies the context back into @args, so results come back there. */
 int run_syscall_prog(int prog_fd, void *args, size_t size)
@@ -274,15 +314,32 @@ int guard_read_mask(const struct guard *g, uint64_t cgroup_id, uint32_t gen, str
 	return err;
 }
 
-/* Wait until every check that may have read the previous generation has
- * finished: checks run inside RCU read-side sections, and
- * MEMBARRIER_CMD_GLOBAL waits for an RCU grace period (synchronize_rcu). */
+/*
+ * Wait until every check that may have read the previous generation has
+ * finished. Checks are non-sleepable BPF programs, which run inside RCU
+ * read-side sections: an RCU grace period is what is needed. The kernel
+ * waits for one (synchronize_rcu()) whenever user space updates a map of
+ * maps, precisely so that user space knows no non-sleepable program still
+ * uses the old value (maybe_wait_bpf_programs() in kernel/bpf/syscall.c).
+ * Unlike membarrier(MEMBARRIER_CMD_GLOBAL), which also waits for a grace
+ * period, this is not refused on hosts with nohz_full CPUs, the hosts that
+ * isolate CPUs. No sleep stands in for it: if it cannot be done, the
+ * caller must not free anything.
+ */
 int wait_for_checks(void)
 {
-	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
-		return 0;
-	/* Refused with nohz_full CPUs. A check lasts microseconds; a grace
-	 * period normally ends within milliseconds: wait far longer. */
-	usleep(500 * 1000);
-	return 0;
+	int inner, outer, err = 0;
+	__u32 key = 0;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cpuguard_gp", sizeof(__u32), sizeof(__u32), 1, NULL);
+	if (inner < 0)
+		return -errno;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .inner_map_fd = inner);
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "cpuguard_gp", sizeof(__u32), sizeof(__u32), 1, &opts);
+	if (outer < 0 || bpf_map_update_elem(outer, &key, &inner, BPF_ANY))
+		err = -errno;
+	if (outer >= 0)
+		close(outer);
+	close(inner);
+	return err;
 }

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cpuguard.h"
 #include "cpuguard.skel.h"
@@ -79,6 +80,45 @@ static void size_for_cpus(struct cpuguard *skel, unsigned nr_cpu_ids)
 	skel->rodata->last_word_mask = tail ? (1ULL << tail) - 1 : ~0ULL;
 }
 
+/*
+ * Tell the verdicts where the kernel counts the capture programs' recursion
+ * misses (lsm/request.bpf.h): run find_capture_stats over every program
+ * once. Without those addresses every confined request would be denied, so
+ * a load that cannot find them fails.
+ */
+static int find_capture_stats(struct cpuguard *skel)
+{
+	struct bpf_program *progs[NR_CAPTURE_PROGS] = {
+		[CAPTURE_AFFINITY_0] = skel->progs.capture_affinity_0,
+		[CAPTURE_AFFINITY_1] = skel->progs.capture_affinity_1,
+		[CAPTURE_AFFINITY_2] = skel->progs.capture_affinity_2,
+		[CAPTURE_SQPOLL_0] = skel->progs.capture_sqpoll_0,
+		[CAPTURE_SQPOLL_1] = skel->progs.capture_sqpoll_1,
+		[CAPTURE_SQPOLL_2] = skel->progs.capture_sqpoll_2,
+	};
+	char buf[64];
+	int fd;
+
+	for (int i = 0; i < NR_CAPTURE_PROGS; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+			return -errno;
+		skel->bss->capture_prog_id[i] = info.id;
+	}
+	fd = bpf_iter_create(bpf_link__fd(skel->links.find_capture_stats));
+	if (fd < 0)
+		return -errno;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	for (int i = 0; i < NR_CAPTURE_PROGS; i++)
+		if (!skel->bss->capture_stats[i])
+			return -ENOENT;
+	return 0;
+}
+
 /* Pin everything; the judging link last, because its pin is what marks
  * cpuguard as loaded. */
 static int pin_everything(struct cpuguard *skel, const char *dir)
@@ -92,7 +132,14 @@ static int pin_everything(struct cpuguard *skel, const char *dir)
 	       pin_prog(skel->progs.set_create, dir, PIN_PROG_SET_CREATE) ?:
 	       pin_prog(skel->progs.policy_install, dir, PIN_PROG_POLICY_INSTALL) ?:
 	       pin_prog(skel->progs.policy_read, dir, PIN_PROG_POLICY_READ) ?:
-	       pin_link(skel->links.capture_affinity_request, dir, PIN_LINK_CAPTURE) ?:
+	       pin_link(skel->links.capture_affinity_0, dir, PIN_LINK_CAPTURE_AFFINITY_0) ?:
+	       pin_link(skel->links.capture_affinity_1, dir, PIN_LINK_CAPTURE_AFFINITY_1) ?:
+	       pin_link(skel->links.capture_affinity_2, dir, PIN_LINK_CAPTURE_AFFINITY_2) ?:
+	       pin_link(skel->links.capture_sqpoll_0, dir, PIN_LINK_CAPTURE_SQPOLL_0) ?:
+	       pin_link(skel->links.capture_sqpoll_1, dir, PIN_LINK_CAPTURE_SQPOLL_1) ?:
+	       pin_link(skel->links.capture_sqpoll_2, dir, PIN_LINK_CAPTURE_SQPOLL_2) ?:
+	       pin_link(skel->links.judge_sqpoll, dir, PIN_LINK_JUDGE_SQPOLL) ?:
+	       pin_link(skel->links.report_iowq_affinity, dir, PIN_LINK_REPORT_IOWQ) ?:
 	       pin_link(skel->links.judge_affinity_request, dir, PIN_LINK_JUDGE);
 }
 
@@ -129,6 +176,12 @@ int cmd_load(const struct options *o)
 	err = cpuguard__attach(skel);
 	if (err) {
 		fprintf(stderr, "cpuguard load: cannot attach: %s\n", strerror(-err));
+		goto fail;
+	}
+	err = find_capture_stats(skel);
+	if (err) {
+		fprintf(stderr, "cpuguard load: cannot find the capture programs' run statistics: %s\n",
+			strerror(-err));
 		goto fail;
 	}
 	/* A directory without the judging link is left over from a load that

@@ -191,7 +191,8 @@ int cmd_status(const struct options *o)
 {
 	struct cpuguard_stats s = { 0 };
 	struct cpuguard_state st = { 0 };
-	bool loaded, supported;
+	bool loaded, supported, skips_known = false;
+	uint64_t skips = 0;
 	struct guard g;
 
 	if (require_caps("status"))
@@ -205,6 +206,7 @@ int cmd_status(const struct options *o)
 			return EXIT_FAIL;
 		}
 		guard_close(&g);
+		skips_known = guard_capture_skips(o->pin_dir, &skips) == 0;
 	}
 	if (o->json) {
 		supported = check_kernel_support(false, true) == 0;
@@ -215,7 +217,10 @@ int cmd_status(const struct options *o)
 #define PRINT_COUNTER(id, name, desc) printf(", \"" #name "\": %llu", (unsigned long long)s.cnt[CPUGUARD_CNT_##id]);
 		CPUGUARD_COUNTERS(PRINT_COUNTER)
 #undef PRINT_COUNTER
-		printf("}\n");
+		if (skips_known)
+			printf(", \"capture_skips\": %llu}\n", (unsigned long long)skips);
+		else
+			printf(", \"capture_skips\": null}\n");
 		return loaded && supported ? EXIT_OK : EXIT_FAIL;
 	}
 	printf("loaded:   %s (%s)\n", loaded ? "yes" : "no", o->pin_dir);
@@ -232,5 +237,11 @@ int cmd_status(const struct options *o)
 	       (unsigned long long)s.cnt[CPUGUARD_CNT_DROPPED]);
 	printf("errors:   %llu (requests that could not be read: denied, or reported in audit mode)\n",
 	       (unsigned long long)s.cnt[CPUGUARD_CNT_ERRORS]);
+	if (skips_known)
+		printf("capture skips: %llu (the kernel skipped a capture program while another task was "
+		       "preempted in it; such requests are refused, never allowed)\n",
+		       (unsigned long long)skips);
+	else
+		printf("capture skips: unknown (a capture program is not attached: confined requests are denied)\n");
 	return supported ? EXIT_OK : EXIT_FAIL;
 }

@@ -125,6 +125,27 @@ struct cpuguard_event {
 	__u64 effective[CPUGUARD_EVENT_WORDS]; /* requested & the target's cpuset */
 };
 
+/*
+ * The fentry programs that record, for the calling thread, where the kernel
+ * keeps the request its current syscall makes (lsm/capture.bpf.c). Each
+ * attach point has CPUGUARD_CAPTURE_COPIES identical programs: the kernel
+ * skips a tracing program while another task is preempted inside it on the
+ * same CPU, and one preempted task can be inside only one of them. Two
+ * threads preempting each other on one CPU can spoil at most two copies
+ * for each other (docs/design.md, "Capture under preemption").
+ */
+#define CPUGUARD_CAPTURE_COPIES 3
+enum capture_prog {
+	CAPTURE_AFFINITY_0, /* fentry/sched_setaffinity */
+	CAPTURE_AFFINITY_1,
+	CAPTURE_AFFINITY_2,
+	CAPTURE_SQPOLL_0,   /* fentry/io_sq_offload_create */
+	CAPTURE_SQPOLL_1,
+	CAPTURE_SQPOLL_2,
+	NR_CAPTURE_PROGS
+};
+#define CPUGUARD_CAPTURE_SLOTS 8 /* NR_CAPTURE_PROGS rounded up to a power of two */
+
 /* Context of the SEC("syscall") programs that install and read policy. */
 struct set_create_args {
 	__u32 set_id;

@@ -46,6 +46,7 @@ PACKAGES=(
 	libelf-dev zlib1g-dev     # libbpf's own dependencies for a static link
 	libcap-dev                # privilege checks in the CLI
 	libcmocka-dev             # host unit tests
+	liburing-dev              # VM tests: io_uring through a real client
 	libclang-rt-19-dev        # ASan/UBSan/libFuzzer runtime (scripts/test-sanitizers.sh)
 	cmake make gcc pkg-config
 	qemu-system-x86           # the VM the kernel-facing tests run in

@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "expect.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -41,6 +42,7 @@ struct {
 
 /* A created mask that is neither stored nor released. */
 SEC("syscall")
+__refused("Unreleased reference")
 int leak_create(void *ctx)
 {
 	struct bpf_cpumask *m;
@@ -55,6 +57,7 @@ int leak_create(void *ctx)
 /* An acquired second reference that is dropped on the floor (in the LSM
  * hook, where create and acquire are also allowed). */
 SEC("lsm/task_setscheduler")
+__refused("Unreleased reference")
 int BPF_PROG(leak_acquire, struct task_struct *p)
 {
 	struct bpf_cpumask *m, *ref;
@@ -72,6 +75,7 @@ int BPF_PROG(leak_acquire, struct task_struct *p)
  * it neither back nor releasing it leaks it (cpuguard's policy_install
  * takes a set's mask out this way). */
 SEC("syscall")
+__refused("Unreleased reference")
 int leak_xchg_out(void *ctx)
 {
 	struct bpf_cpumask *old;
@@ -91,6 +95,8 @@ int leak_xchg_out(void *ctx)
 /* ---- 2. double release ---- */
 
 SEC("syscall")
+__refused("R1 type=scalar expected=")
+__refused_7x("release kfunc bpf_cpumask_release expects referenced PTR_TO_BTF_ID passed to R1")
 int double_release(void *ctx)
 {
 	struct bpf_cpumask *m;
@@ -106,6 +112,8 @@ int double_release(void *ctx)
 /* Releasing a reference the program does not own: the map's, read under
  * RCU. */
 SEC("lsm/task_setscheduler")
+__refused("R1 must be referenced or trusted")
+__refused_7x("release kfunc bpf_cpumask_release expects referenced PTR_TO_BTF_ID passed to R1")
 int BPF_PROG(release_map_kptr, struct task_struct *p)
 {
 	struct bpf_cpumask *m;
@@ -127,6 +135,7 @@ int BPF_PROG(release_map_kptr, struct task_struct *p)
 /* fentry arguments are untrusted: in_mask may be read with plain loads, but
  * no cpumask kfunc takes it. */
 SEC("fentry/sched_setaffinity")
+__refused("R2 must be a rcu pointer")
 int BPF_PROG(untrusted_copy, pid_t pid, const struct cpumask *in_mask)
 {
 	struct bpf_cpumask *dst;
@@ -140,6 +149,7 @@ int BPF_PROG(untrusted_copy, pid_t pid, const struct cpumask *in_mask)
 }
 
 SEC("fentry/sched_setaffinity")
+__refused("R1 must be a rcu pointer")
 int BPF_PROG(untrusted_subset, pid_t pid, const struct cpumask *in_mask)
 {
 	struct bpf_cpumask *allowed;
@@ -154,6 +164,7 @@ int BPF_PROG(untrusted_subset, pid_t pid, const struct cpumask *in_mask)
 }
 
 SEC("fentry/sched_setaffinity")
+__refused("R2 must be a rcu pointer")
 int BPF_PROG(untrusted_test_cpu, pid_t pid, const struct cpumask *in_mask)
 {
 	return bpf_cpumask_test_cpu(0, in_mask);
@@ -164,6 +175,7 @@ int BPF_PROG(untrusted_test_cpu, pid_t pid, const struct cpumask *in_mask)
 /* In the LSM hook a kptr loaded from a map value is an RCU pointer: KF_RCU
  * kfuncs take it, bpf_cpumask_acquire() does not. */
 SEC("lsm/task_setscheduler")
+__refused("R1 must be referenced or trusted")
 int BPF_PROG(acquire_rcu_kptr, struct task_struct *p)
 {
 	struct bpf_cpumask *m, *ref;
@@ -183,6 +195,7 @@ int BPF_PROG(acquire_rcu_kptr, struct task_struct *p)
 
 /* The same inside an explicit bpf_rcu_read_lock() section. */
 SEC("lsm/task_setscheduler")
+__refused("R1 must be referenced or trusted")
 int BPF_PROG(acquire_rcu_kptr_locked, struct task_struct *p)
 {
 	struct bpf_cpumask *m, *ref;
@@ -206,6 +219,7 @@ int BPF_PROG(acquire_rcu_kptr_locked, struct task_struct *p)
  * why policy_install takes a set's mask out with bpf_kptr_xchg() before
  * acquiring a second reference. */
 SEC("syscall")
+__refused("R1 must be referenced or trusted")
 int acquire_rcu_kptr_syscall(void *ctx)
 {
 	struct bpf_cpumask *m, *ref;
@@ -228,6 +242,7 @@ int acquire_rcu_kptr_syscall(void *ctx)
 /* ---- 5. kptrs go into map values only through bpf_kptr_xchg() ---- */
 
 SEC("syscall")
+__refused("store to referenced kptr disallowed")
 int plain_store_owned(void *ctx)
 {
 	struct bpf_cpumask *m;
@@ -246,6 +261,7 @@ int plain_store_owned(void *ctx)
 
 /* Copying the map's RCU pointer into another value by assignment. */
 SEC("lsm/task_setscheduler")
+__refused("store to referenced kptr disallowed")
 int BPF_PROG(plain_store_rcu_copy, struct task_struct *p)
 {
 	struct mask_value *from, *to;
@@ -262,6 +278,7 @@ int BPF_PROG(plain_store_rcu_copy, struct task_struct *p)
 /* ---- 6. no use after release (or after handing the reference over) ---- */
 
 SEC("syscall")
+__refused("R2 type=scalar expected=")
 int use_after_release(void *ctx)
 {
 	struct bpf_cpumask *m;
@@ -275,6 +292,7 @@ int use_after_release(void *ctx)
 }
 
 SEC("lsm/task_setscheduler")
+__refused("R2 type=scalar expected=")
 int BPF_PROG(use_after_release_lsm, struct task_struct *p)
 {
 	struct bpf_cpumask *m;
@@ -290,6 +308,7 @@ int BPF_PROG(use_after_release_lsm, struct task_struct *p)
 /* After bpf_kptr_xchg() the map owns the reference: the program's pointer
  * is gone. */
 SEC("syscall")
+__refused("R2 type=scalar expected=")
 int use_after_xchg(void *ctx)
 {
 	struct bpf_cpumask *m, *old;
@@ -312,6 +331,7 @@ int use_after_xchg(void *ctx)
 /* ---- 7. NULL checks: create and a loaded kptr may be NULL ---- */
 
 SEC("syscall")
+__refused("Possibly NULL pointer passed to trusted ")
 int null_create(void *ctx)
 {
 	struct bpf_cpumask *m;
@@ -324,6 +344,7 @@ int null_create(void *ctx)
 }
 
 SEC("lsm/task_setscheduler")
+__refused("Possibly NULL pointer passed to trusted ")
 int BPF_PROG(null_map_kptr, struct task_struct *p)
 {
 	struct mask_value *v;

@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "expect.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -63,6 +64,7 @@ static int store_new_mask(__u64 key, __u32 cpu)
  * bpf_kptr_xchg() into a hash map value, release what comes back. Doing it
  * twice makes the second exchange return (and release) the first mask. */
 SEC("syscall")
+__loads
 int syscall_store(void *ctx)
 {
 	int err;
@@ -78,6 +80,7 @@ int syscall_store(void *ctx)
  * reference from it, put the first back and store the second in another
  * entry; release whatever either exchange returns. */
 SEC("syscall")
+__loads
 int syscall_acquire_owned(void *ctx)
 {
 	struct mask_value init = {}, *from, *to;
@@ -116,6 +119,7 @@ int syscall_acquire_owned(void *ctx)
  * reference from create and one from acquire, each used while held and
  * released exactly once. */
 SEC("syscall")
+__loads
 int syscall_create_acquire_release(void *ctx)
 {
 	struct bpf_cpumask *m, *ref;
@@ -135,6 +139,7 @@ int syscall_create_acquire_release(void *ctx)
 /* Twin of leak_acquire and use_after_release_lsm: create and acquire in
  * the LSM hook, release both. */
 SEC("lsm/task_setscheduler")
+__loads
 int BPF_PROG(lsm_create_acquire_release, struct task_struct *p)
 {
 	struct bpf_cpumask *m, *ref;
@@ -154,6 +159,7 @@ int BPF_PROG(lsm_create_acquire_release, struct task_struct *p)
  * kptr under the hook's implicit RCU section, NULL-check it, and judge with
  * KF_RCU kfuncs, as cpuguard's check does. Never denies. */
 SEC("lsm/task_setscheduler")
+__loads
 int BPF_PROG(lsm_rcu_read, struct task_struct *p)
 {
 	const struct cpumask *allowed;
@@ -177,6 +183,7 @@ int BPF_PROG(lsm_rcu_read, struct task_struct *p)
 /* Twin of acquire_rcu_kptr_locked: the same read inside an explicit
  * bpf_rcu_read_lock() section. */
 SEC("lsm/task_setscheduler")
+__loads
 int BPF_PROG(lsm_rcu_read_locked, struct task_struct *p)
 {
 	struct bpf_cpumask *m;
@@ -198,6 +205,7 @@ int BPF_PROG(lsm_rcu_read_locked, struct task_struct *p)
  * other entry by bpf_kptr_xchg(). In the LSM hook the map's mask cannot be
  * acquired, so the copy is a fresh mask with the same bits. */
 SEC("lsm/task_setscheduler")
+__loads
 int BPF_PROG(lsm_copy_store, struct task_struct *p)
 {
 	struct bpf_cpumask *m, *copy, *old;
@@ -224,6 +232,7 @@ int BPF_PROG(lsm_copy_store, struct task_struct *p)
 /* Twin of the untrusted_* programs: in_mask is readable with plain loads,
  * and the cpumask kfuncs work on trusted masks in the same context. */
 SEC("fentry/sched_setaffinity")
+__loads
 int BPF_PROG(fentry_read_in_mask, pid_t pid, const struct cpumask *in_mask)
 {
 	struct bpf_cpumask *dst, *allowed;

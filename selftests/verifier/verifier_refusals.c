@@ -9,10 +9,11 @@
  *           syscall programs are run (BPF_PROG_TEST_RUN) and must return 0.
  *
  * Prints "ok NAME" or "FAIL NAME: why" (with the end of the log) per case
- * and "N passed, M failed"; exits 1 if anything failed. Programs in the
- * objects that the table does not mention fail too, so a new case cannot
- * be forgotten. -v also prints the log line each refusal matched. Only the stable part of each message is matched: later
- * kernels word some refusals at greater length.
+ * and "N passed, M failed"; exits 1 if anything failed. What each program
+ * must get is written next to it (expect.h: __refused(MSG), __loads) and
+ * read from the object's BTF; a program without an expectation fails, so a
+ * new case cannot be forgotten. -v also prints the log line each refusal
+ * matched.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,67 +22,57 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #define FAILURE_OBJ "cpumask_failure.bpf.o"
 #define SUCCESS_OBJ "cpumask_success.bpf.o"
 
-enum expect { LOAD, REFUSE };
+enum expect { NONE, LOAD, REFUSE };
 
 struct vcase {
 	const char *obj;
 	const char *prog;
 	enum expect expect;
-	const char *msg;  /* REFUSE: substring of the verifier log */
-	const char *msg7; /* or this one, where Linux 7.x words it differently */
+	char msg[256];  /* REFUSE: substring of the verifier log */
+	char msg7[256]; /* or this one, where Linux 7.x words it differently */
 };
-
-/* The stable part of each message: as Linux 6.12 prints it, and as 7.x
- * does where it differs (see docs/reference-rules.md). */
-static const struct vcase cases[] = {
-	/* 1. leak */
-	{ FAILURE_OBJ, "leak_create", REFUSE, "Unreleased reference", NULL },
-	{ FAILURE_OBJ, "leak_acquire", REFUSE, "Unreleased reference", NULL },
-	{ FAILURE_OBJ, "leak_xchg_out", REFUSE, "Unreleased reference", NULL },
-	/* 2. double release, release of a reference not owned */
-	/* bpf_cpumask_release() turns every copy of the pointer into a scalar */
-	{ FAILURE_OBJ, "double_release", REFUSE, "R1 type=scalar expected=",
-	  "release kfunc bpf_cpumask_release expects referenced PTR_TO_BTF_ID passed to R1" },
-	{ FAILURE_OBJ, "release_map_kptr", REFUSE, "R1 must be referenced or trusted",
-	  "release kfunc bpf_cpumask_release expects referenced PTR_TO_BTF_ID passed to R1" },
-	/* 3. untrusted in_mask at fentry/sched_setaffinity */
-	{ FAILURE_OBJ, "untrusted_copy", REFUSE, "R2 must be a rcu pointer", NULL },
-	{ FAILURE_OBJ, "untrusted_subset", REFUSE, "R1 must be a rcu pointer", NULL },
-	{ FAILURE_OBJ, "untrusted_test_cpu", REFUSE, "R2 must be a rcu pointer", NULL },
-	/* 4. acquire of an RCU kptr loaded from a map value */
-	{ FAILURE_OBJ, "acquire_rcu_kptr", REFUSE, "R1 must be referenced or trusted", NULL },
-	{ FAILURE_OBJ, "acquire_rcu_kptr_locked", REFUSE, "R1 must be referenced or trusted", NULL },
-	{ FAILURE_OBJ, "acquire_rcu_kptr_syscall", REFUSE, "R1 must be referenced or trusted", NULL },
-	/* 5. plain store of a kptr into a map value */
-	{ FAILURE_OBJ, "plain_store_owned", REFUSE, "store to referenced kptr disallowed", NULL },
-	{ FAILURE_OBJ, "plain_store_rcu_copy", REFUSE, "store to referenced kptr disallowed", NULL },
-	/* 6. use after release / after bpf_kptr_xchg */
-	{ FAILURE_OBJ, "use_after_release", REFUSE, "R2 type=scalar expected=", NULL },
-	{ FAILURE_OBJ, "use_after_release_lsm", REFUSE, "R2 type=scalar expected=", NULL },
-	{ FAILURE_OBJ, "use_after_xchg", REFUSE, "R2 type=scalar expected=", NULL },
-	/* 7. missing NULL checks */
-	/* 6.12 names the argument "arg1", 7.x the register "R2". */
-	{ FAILURE_OBJ, "null_create", REFUSE, "Possibly NULL pointer passed to trusted ", NULL },
-	{ FAILURE_OBJ, "null_map_kptr", REFUSE, "Possibly NULL pointer passed to trusted ", NULL },
-
-	/* Positive controls */
-	{ SUCCESS_OBJ, "syscall_store", LOAD, NULL, NULL },
-	{ SUCCESS_OBJ, "syscall_acquire_owned", LOAD, NULL, NULL },
-	{ SUCCESS_OBJ, "syscall_create_acquire_release", LOAD, NULL, NULL },
-	{ SUCCESS_OBJ, "lsm_create_acquire_release", LOAD, NULL, NULL },
-	{ SUCCESS_OBJ, "lsm_rcu_read", LOAD, NULL, NULL },
-	{ SUCCESS_OBJ, "lsm_rcu_read_locked", LOAD, NULL, NULL },
-	{ SUCCESS_OBJ, "lsm_copy_store", LOAD, NULL, NULL },
-	{ SUCCESS_OBJ, "fentry_read_in_mask", LOAD, NULL, NULL },
-};
-#define NCASES (sizeof(cases) / sizeof(cases[0]))
 
 static const char *const objects[] = { FAILURE_OBJ, SUCCESS_OBJ };
+
+/* The expectation tags (expect.h) of program @name in @btf. Returns false
+ * if a tag is malformed or repeated. */
+static bool read_expectation(const struct btf *btf, const char *name, struct vcase *c)
+{
+	int func = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	unsigned n = btf__type_cnt(btf);
+
+	c->expect = NONE;
+	c->msg[0] = c->msg7[0] = '\0';
+	if (func < 0)
+		return true;
+	for (unsigned id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *tag;
+
+		if (!btf_is_decl_tag(t) || t->type != (unsigned)func || btf_decl_tag(t)->component_idx != -1)
+			continue;
+		tag = btf__name_by_offset(btf, t->name_off);
+		if (!strcmp(tag, "expect_loads")) {
+			if (c->expect != NONE)
+				return false;
+			c->expect = LOAD;
+		} else if (!strncmp(tag, "expect_refused=", 15)) {
+			if (c->expect != NONE)
+				return false;
+			c->expect = REFUSE;
+			snprintf(c->msg, sizeof(c->msg), "%s", tag + 15);
+		} else if (!strncmp(tag, "expect_refused_7x=", 18)) {
+			snprintf(c->msg7, sizeof(c->msg7), "%s", tag + 18);
+		}
+	}
+	return true;
+}
 
 #define LOG_SIZE (1u << 20)
 static char vlog[LOG_SIZE];   /* verifier log of the program under test */
@@ -199,10 +190,9 @@ static bool run_case(const char *dir, const struct vcase *c)
 			report_fail(c->prog, "load failed (%s) without a verifier log", strerror(-err));
 			goto out;
 		}
-		if (!strstr(vlog, c->msg) && !(c->msg7 && strstr(vlog, c->msg7))) {
+		if (!strstr(vlog, c->msg) && !(c->msg7[0] && strstr(vlog, c->msg7))) {
 			report_fail(c->prog, "refused (%s), but the log lacks \"%s\"%s%s%s", strerror(-err),
-				    c->msg, c->msg7 ? " and \"" : "", c->msg7 ? c->msg7 : "",
-				    c->msg7 ? "\"" : "");
+				    c->msg, c->msg7[0] ? " and \"" : "", c->msg7, c->msg7[0] ? "\"" : "");
 			goto out;
 		}
 		ok = true;
@@ -259,39 +249,53 @@ out:
 	return ok;
 }
 
-/* Every program of every object must be in the table. */
-static int check_coverage(const char *dir)
+/* Run every program of every object against its expectation. */
+static void run_all(const char *dir, int *passed, int *failed)
 {
-	int missing = 0;
-
 	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
 		struct bpf_program *prog;
 		struct bpf_object *obj;
 		char path[4096];
+		struct vcase *cases = NULL;
+		size_t n = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, objects[i]);
 		obj = bpf_object__open_file(path, NULL);
 		if (!obj) {
 			printf("FAIL %s: cannot open: %s\n", path, strerror(errno));
-			missing++;
+			(*failed)++;
 			continue;
 		}
 		bpf_object__for_each_program(prog, obj) {
-			const char *name = bpf_program__name(prog);
-			bool found = false;
+			struct vcase *c;
 
-			for (size_t j = 0; j < NCASES && !found; j++)
-				found = strcmp(cases[j].obj, objects[i]) == 0 &&
-					strcmp(cases[j].prog, name) == 0;
-			if (!found) {
-				printf("FAIL %s: program of %s has no expectation in the table\n",
-				       name, objects[i]);
-				missing++;
+			cases = realloc(cases, (n + 1) * sizeof(*cases));
+			if (!cases)
+				abort();
+			c = &cases[n];
+			c->obj = objects[i];
+			c->prog = strdup(bpf_program__name(prog));
+			if (!read_expectation(bpf_object__btf(obj), c->prog, c)) {
+				printf("FAIL %s: more than one expectation in %s\n", c->prog, objects[i]);
+				(*failed)++;
+			} else if (c->expect == NONE) {
+				printf("FAIL %s: no expectation (__refused or __loads) in %s\n", c->prog,
+				       objects[i]);
+				(*failed)++;
+			} else {
+				n++;
 			}
 		}
 		bpf_object__close(obj);
+		for (size_t j = 0; j < n; j++) {
+			if (run_case(dir, &cases[j]))
+				(*passed)++;
+			else
+				(*failed)++;
+			free((char *)cases[j].prog);
+		}
+		free(cases);
 	}
-	return missing;
 }
 
 int main(int argc, char **argv)
@@ -307,13 +311,7 @@ int main(int argc, char **argv)
 	}
 	libbpf_set_print(capture);
 
-	for (size_t i = 0; i < NCASES; i++) {
-		if (run_case(dir, &cases[i]))
-			passed++;
-		else
-			failed++;
-	}
-	failed += check_coverage(dir);
+	run_all(dir, &passed, &failed);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -13,6 +13,8 @@
  *                                     prints how many verdicts differed
  *   affinity clone-into CGROUP_DIR    clone3(CLONE_INTO_CGROUP) a child into
  *                                     that cgroup; the child prints its cgroup
+ *   affinity membarrier               membarrier(MEMBARRIER_CMD_GLOBAL), which
+ *                                     nohz_full CPUs make the kernel refuse
  *
  * Prints "ok" or the errno name; exit 0 when the call(s) succeeded (loop:
  * when every verdict was as expected), 1 otherwise, 2 on usage errors. */
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <linux/sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -204,7 +207,9 @@ int main(int argc, char **argv)
 		return do_loop(atol(argv[2]), argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "clone-into"))
 		return do_clone_into(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "membarrier"))
+		return report(syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) ? errno : 0);
 	fprintf(stderr, "usage: affinity set PID CPULIST | get PID | sched PID | thread CPULIST | "
-			"loop N CPULIST ok|EPERM | clone-into CGROUP_DIR\n");
+			"loop N CPULIST ok|EPERM | clone-into CGROUP_DIR | membarrier\n");
 	return 2;
 }

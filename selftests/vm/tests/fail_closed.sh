@@ -1,4 +1,4 @@
-# Fail closed: with the capture program gone (its link unpinned), a
+# Fail closed: with the capture programs gone (their links unpinned), a
 # confined target's request cannot be read, and is denied in enforce mode
 # (even a request inside the set), reported in audit mode, counted as an
 # error; unconfined tasks are not affected.
@@ -14,7 +14,9 @@ echo $aud >$CG/aud/cgroup.procs
 sleep 1000 & free=$!
 echo $free >$CG/free/cgroup.procs
 
-rm /sys/fs/bpf/cpuguard/link_capture
+rm /sys/fs/bpf/cpuguard/link_capture_affinity_*
+# The kernel frees an unpinned link from a workqueue: give it time to detach.
+sleep 1
 run_rc affinity set $enf 1; expect_eq "enforce, request unreadable" EPERM "$OUT"
 run_rc affinity set $aud 0-3; expect_eq "audit, request unreadable" ok "$OUT"
 run_rc affinity set $free 0-3; expect_eq "unconfined" ok "$OUT"

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cgbench audit: a denial flood from T threads while a reader takes the
+ * events (`cpuguard audit --follow --json` into a file or /dev/null, or a
+ * bare ring buffer consumer); counts denials, events, drops, lines. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "common.h"
+
+#define AUDIT_OUT "/tmp/cgbench-audit.jsonl"
+
+static volatile int flood_stop;
+static pthread_barrier_t flood_start;
+
+struct flooder {
+	pthread_t th;
+	int cpu;
+	uint64_t eperm, other;
+};
+
+static void *flood(void *arg)
+{
+	struct flooder *f = arg;
+	cpu_set_t mine, req;
+
+	CPU_ZERO(&mine);
+	CPU_SET(f->cpu, &mine);
+	if (sched_setaffinity(0, sizeof(mine), &mine))
+		f->other++;
+	mask_of(DENIED, &req);
+	pthread_barrier_wait(&flood_start);
+	while (!flood_stop) {
+		if (syscall(SYS_sched_setaffinity, 0, sizeof(req), &req) == 0)
+			f->other++;
+		else if (errno == EPERM)
+			f->eperm++;
+		else
+			f->other++;
+	}
+	return NULL;
+}
+
+/* Lines in a growing file, counted from where the last call stopped. */
+static uint64_t count_lines(int fd, uint64_t *lines)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; (p = memchr(p, '\n', buf + n - p)); p++)
+			++*lines;
+	return *lines;
+}
+
+static uint64_t raw_events;
+static volatile int raw_stop;
+
+static void *raw_reader(void *arg)
+{
+	struct ring_buffer *rb = arg;
+
+	while (!raw_stop)
+		ring_buffer__poll(rb, 100);
+	ring_buffer__consume(rb);
+	return NULL;
+}
+
+enum reader { READER_CLI, READER_NULL, READER_RAW };
+
+static const char *const reader_name[] = { "cli", "cli_null", "raw" };
+
+/* One flood and what was counted of it. */
+struct audit {
+	enum reader reader;
+	int nthreads, ncpu;
+	char reader_cpu[16], flood_cpus[16];
+	struct flooder *fl;
+	/* the CLI reader: its output file, written and read back */
+	pid_t rpid;
+	int out_fd, in_fd;
+	/* the raw reader */
+	struct ring_buffer *rb;
+	pthread_t raw_th;
+	/* lines (CLI) or events (raw) read: in all, before the flood, during it */
+	uint64_t lines, lines0, raw0, lines_flood;
+	uint64_t eperm, other, events, got, t0, t1, t2;
+	struct status s0, s1;
+};
+
+/* The flooders on CPUs 0..ncpu-2 (the cgroup's CPUs, so an allowed request
+ * pins each), the reader alone on the last CPU. */
+static void audit_setup(struct audit *a)
+{
+	char policy[128];
+
+	snprintf(a->flood_cpus, sizeof(a->flood_cpus), "0-%d", a->ncpu - 2);
+	snprintf(a->reader_cpu, sizeof(a->reader_cpu), "%d", a->ncpu - 1);
+	snprintf(policy, sizeof(policy), "cgroup /%s %s\n", FLOOD, a->flood_cpus);
+	move_self("");
+	mkcg(FLOOD);
+	write_new_file(POLICY, policy);
+	cpuguard("load", NULL);
+	cpuguard("apply", POLICY);
+}
+
+static void start_raw_reader(struct audit *a)
+{
+	int fd = pinned(PIN_EVENTS);
+
+	a->rb = ring_buffer__new(fd, count_event, &raw_events, NULL);
+	close(fd);
+	if (!a->rb)
+		die("ring buffer: %s", strerror(errno));
+	set_affinity(0, a->reader_cpu); /* the thread inherits it */
+	pthread_create(&a->raw_th, NULL, raw_reader, a->rb);
+}
+
+static void start_cli_reader(struct audit *a)
+{
+	char *argv[] = { (char *)cpuguard_bin, "audit", "--follow", "--json", NULL };
+	posix_spawn_file_actions_t fa;
+
+	a->out_fd = open(a->reader == READER_CLI ? AUDIT_OUT : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	a->in_fd = open(AUDIT_OUT, O_RDONLY | O_CREAT, 0644);
+	if (a->out_fd < 0 || a->in_fd < 0)
+		die("cannot open %s: %s", AUDIT_OUT, strerror(errno));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, a->out_fd, 1);
+	set_affinity(0, a->reader_cpu); /* inherited by the reader */
+	if ((errno = posix_spawnp(&a->rpid, argv[0], &fa, NULL, argv, environ)))
+		die("cannot run cpuguard audit: %s", strerror(errno));
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+/* One denial first: the flood starts only once the reader sees events. */
+static void wait_probe(struct audit *a)
+{
+	cpu_set_t req;
+	uint64_t deadline = now_ns() + 20000000000ull;
+
+	mask_of(DENIED, &req);
+	if (syscall(SYS_sched_setaffinity, 0, sizeof(req), &req) == 0 || errno != EPERM)
+		die("the probe request was not denied");
+	while (a->reader != READER_NULL) {
+		uint64_t seen = a->reader == READER_RAW ? __atomic_load_n(&raw_events, __ATOMIC_RELAXED)
+							: count_lines(a->in_fd, &a->lines);
+
+		if (seen >= 1)
+			break;
+		if (now_ns() > deadline)
+			die("the audit reader never delivered the probe event");
+		usleep(20000);
+	}
+	if (a->reader == READER_NULL)
+		usleep(1000000); /* cannot see it: give it a second */
+}
+
+static void run_flood(struct audit *a, double seconds)
+{
+	a->s0 = cpuguard_status();
+	a->raw0 = raw_events;
+	a->lines0 = a->lines;
+	pthread_barrier_init(&flood_start, NULL, a->nthreads + 1);
+	for (int i = 0; i < a->nthreads; i++) {
+		a->fl[i].cpu = i % (a->ncpu - 1);
+		pthread_create(&a->fl[i].th, NULL, flood, &a->fl[i]);
+	}
+	pthread_barrier_wait(&flood_start);
+	a->t0 = now_ns();
+	usleep((useconds_t)(seconds * 1e6));
+	flood_stop = 1;
+	for (int i = 0; i < a->nthreads; i++) {
+		pthread_join(a->fl[i].th, NULL);
+		a->eperm += a->fl[i].eperm;
+		a->other += a->fl[i].other;
+	}
+	a->t1 = now_ns();
+	a->lines_flood = a->reader == READER_CLI   ? count_lines(a->in_fd, &a->lines)
+			 : a->reader == READER_RAW ? raw_events
+						   : 0;
+	a->s1 = cpuguard_status();
+}
+
+/* Let the reader drain what the ring buffer still holds. */
+static void drain(struct audit *a)
+{
+	uint64_t last = ~0ull, idle_since = now_ns();
+
+	a->events = a->s1.events - a->s0.events;
+	for (;;) {
+		a->got = a->reader == READER_CLI   ? count_lines(a->in_fd, &a->lines) - a->lines0
+			 : a->reader == READER_RAW ? __atomic_load_n(&raw_events, __ATOMIC_RELAXED) - a->raw0
+						   : a->events;
+		if (a->got >= a->events)
+			break;
+		if (a->got != last) {
+			last = a->got;
+			idle_since = now_ns();
+		} else if (now_ns() - idle_since > 5000000000ull) {
+			break; /* stuck: report what arrived */
+		}
+		usleep(20000);
+	}
+	a->t2 = now_ns();
+}
+
+static void stop_reader(struct audit *a)
+{
+	if (a->reader == READER_RAW) {
+		raw_stop = 1;
+		pthread_join(a->raw_th, NULL);
+		ring_buffer__free(a->rb);
+	} else {
+		int st;
+
+		if (a->reader == READER_NULL)
+			usleep(2000000); /* nothing to count: give it time to drain */
+		kill(a->rpid, SIGTERM);
+		waitpid(a->rpid, &st, 0);
+		if (a->reader == READER_CLI)
+			a->got = count_lines(a->in_fd, &a->lines) - a->lines0;
+		close(a->out_fd);
+		close(a->in_fd);
+	}
+	if (a->reader == READER_CLI)
+		a->lines_flood -= a->lines0;
+	else if (a->reader == READER_RAW)
+		a->lines_flood -= a->raw0;
+}
+
+/* Prints the AUDIT line; returns whether every denial is accounted for. */
+static bool audit_report(const struct audit *a)
+{
+	uint64_t denied = a->s1.denied - a->s0.denied, dropped = a->s1.dropped - a->s0.dropped;
+	uint64_t delivered = a->reader == READER_NULL ? a->events : a->got;
+	double fs = (a->t1 - a->t0) / 1e9, ds = (a->t2 - a->t0) / 1e9;
+	bool exact = a->events + dropped == denied && denied == a->eperm && a->other == 0 &&
+		     (a->reader == READER_NULL || a->got == a->events);
+
+	printf("AUDIT reader=%s threads=%d seconds=%.2f denied=%llu thread_eperm=%llu other=%llu "
+	       "denial_rate=%.0f events=%llu dropped=%llu delivered=%llu delivered_pct=%.2f "
+	       "delivered_during_flood=%llu delivered_rate=%.0f drain_seconds=%.2f exact=%s\n",
+	       reader_name[a->reader], a->nthreads, fs, (unsigned long long)denied, (unsigned long long)a->eperm,
+	       (unsigned long long)a->other, denied / fs, (unsigned long long)a->events, (unsigned long long)dropped,
+	       (unsigned long long)delivered, denied ? 100.0 * delivered / denied : 0.0,
+	       (unsigned long long)a->lines_flood, delivered / ds, ds - fs, exact ? "yes" : "no");
+	fflush(stdout);
+	return exact;
+}
+
+static void audit_cleanup(struct audit *a)
+{
+	move_self("");
+	snprintf(a->flood_cpus, sizeof(a->flood_cpus), "0-%d", a->ncpu - 1);
+	set_affinity(0, a->flood_cpus);
+	cpuguard_unload();
+	rmcg(FLOOD);
+	rmcg("bench");
+	unlink(AUDIT_OUT);
+	free(a->fl);
+}
+
+int bench_audit(const struct bench_opts *o)
+{
+	struct audit a = {
+		.reader = !strcmp(o->reader, "raw")    ? READER_RAW
+			  : !strcmp(o->reader, "null") ? READER_NULL
+						       : READER_CLI,
+		.nthreads = o->threads,
+		.ncpu = sysconf(_SC_NPROCESSORS_ONLN),
+		.fl = calloc(o->threads, sizeof(struct flooder)),
+		.rpid = -1,
+		.out_fd = -1,
+		.in_fd = -1,
+	};
+	bool exact;
+
+	if (a.ncpu < 2 || !a.fl)
+		die("audit needs 2 CPUs");
+	audit_setup(&a);
+	if (a.reader == READER_RAW)
+		start_raw_reader(&a);
+	else
+		start_cli_reader(&a);
+	set_affinity(0, a.flood_cpus);
+	move_self(FLOOD);
+	wait_probe(&a);
+	run_flood(&a, o->seconds);
+	drain(&a);
+	stop_reader(&a);
+	exact = audit_report(&a);
+	audit_cleanup(&a);
+	return exact ? 0 : 1;
+}

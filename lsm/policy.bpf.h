@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The policy side of a verdict: the nearest confined cgroup of a task, the
+ * CPUs its cpuset lets the kernel apply, and the word-by-word comparison.
+ *
+ * Nothing here keeps state between calls or per CPU: LSM programs are not
+ * protected against running twice at once on one CPU (one of them
+ * preempted), so everything lives on the stack of the run that uses it.
+ */
+#ifndef CPUGUARD_POLICY_BPF_H
+#define CPUGUARD_POLICY_BPF_H
+
+static const __u32 zero;
+
+/* Nearest confined cgroup of @p (itself or an ancestor) in generation @gen. */
+static __always_inline struct policy_value *policy_of(struct task_struct *p, __u32 gen, __u64 *policy_cgid)
+{
+	struct policy_key key = { .gen = gen };
+	struct policy_value *policy = NULL;
+	struct cgroup *cgrp = p->cgroups->dfl_cgrp;
+	struct bpf_iter_num it;
+	int *i;
+
+	/* Walk to the root whatever the depth: stopping early would let a task
+	 * that can create cgroups nest itself out of its policy. */
+	bpf_iter_num_new(&it, 0, cgrp->level + 1);
+	while ((i = bpf_iter_num_next(&it)) && cgrp) {
+		key.cgroup_id = cgrp->kn->id;
+		policy = bpf_map_lookup_elem(&policy_map, &key);
+		if (policy) {
+			*policy_cgid = key.cgroup_id;
+			break;
+		}
+		cgrp = cgrp->self.parent->cgroup; /* NULL above the root */
+	}
+	bpf_iter_num_destroy(&it);
+	return policy;
+}
+
+/* The policy in force for @p, or NULL when @p is not confined. */
+static __always_inline struct policy_value *policy_in_force(struct task_struct *p, __u64 *policy_cgid)
+{
+	struct cpuguard_state *state = bpf_map_lookup_elem(&state_map, &zero);
+
+	if (!state || !state->entries)
+		return NULL;
+	return policy_of(p, state->active_gen, policy_cgid);
+}
+
+/* Address of the CPU bits of @policy's mask. The pointer is read under the
+ * RCU read-side section every non-sleepable BPF program runs in, and a
+ * released bpf_cpumask is freed only after a grace period: the bits stay
+ * valid until this program returns, whatever an apply does meanwhile. */
+static __always_inline __u64 policy_mask_addr(struct policy_value *policy)
+{
+	__u64 mask = 0;
+
+	bpf_probe_read_kernel(&mask, sizeof(mask), &policy->mask);
+	return mask ? mask + bpf_core_field_offset(struct bpf_cpumask, cpumask) : 0;
+}
+
+/*
+ * struct cpuset as kernels build it: cpumask_var_t is a pointer with
+ * CONFIG_CPUMASK_OFFSTACK (Debian) and a one-element array without, and
+ * vmlinux.h follows whichever kernel it was generated from. CO-RE picks
+ * the flavour that matches the running kernel.
+ */
+struct cpuset___offstack {
+	struct cgroup_subsys_state css;
+	struct cpumask *effective_cpus;
+} __attribute__((preserve_access_index));
+
+struct cpuset___onstack {
+	struct cgroup_subsys_state css;
+	struct cpumask effective_cpus[1];
+} __attribute__((preserve_access_index));
+
+/*
+ * Address of the CPUs @p's cpuset lets sched_setaffinity() apply (it
+ * narrows every request to them), or 0 for "no narrowing": the top cpuset
+ * (whose tasks may use every possible CPU), no cpuset support, or an empty
+ * effective mask (the kernel then falls back to an ancestor's). 0 is
+ * always safe: the raw request is judged.
+ */
+static __always_inline __u64 cpuset_cpus_addr(struct task_struct *p)
+{
+	struct cgroup_subsys_state *css;
+	__u64 addr = 0, word = 0;
+	int id;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
+		return 0;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id);
+	css = BPF_CORE_READ(p, cgroups, subsys[id]);
+	if (!css || !BPF_CORE_READ(css, parent))
+		return 0;
+	if (bpf_core_field_exists(struct cpuset___offstack, effective_cpus)) {
+		struct cpuset___offstack *cs = (void *)css - bpf_core_field_offset(struct cpuset___offstack, css);
+
+		bpf_probe_read_kernel(&addr, sizeof(addr), &cs->effective_cpus);
+	} else if (bpf_core_field_exists(struct cpuset___onstack, effective_cpus)) {
+		struct cpuset___onstack *cs = (void *)css - bpf_core_field_offset(struct cpuset___onstack, css);
+
+		addr = (__u64)&cs->effective_cpus;
+	}
+	if (!addr)
+		return 0;
+	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words && !word; w++)
+		if (bpf_probe_read_kernel(&word, sizeof(word), (const void *)(addr + w * 8)))
+			return 0;
+	return word ? addr : 0;
+}
+
+/* What is asked: a mask in kernel memory, one CPU, or every CPU. */
+struct request_src {
+	__u64 addr; /* the mask's bits; 0: see cpu */
+	__s32 cpu;  /* >= 0: that CPU alone; REQUEST_ALL_CPUS: all possible */
+};
+
+#define REQUEST_ALL_CPUS (-1)
+
+static __always_inline bool read_word(__u64 addr, __u32 w, __u64 *out)
+{
+	return !bpf_probe_read_kernel(out, sizeof(*out), (const void *)(addr + (__u64)w * 8));
+}
+
+/* Word @w of the request, with the bits beyond the possible CPUs cleared. */
+static __always_inline bool request_word(const struct request_src *rq, __u32 w, __u64 *out)
+{
+	if (rq->addr) {
+		if (!read_word(rq->addr, w, out))
+			return false;
+	} else {
+		*out = rq->cpu == REQUEST_ALL_CPUS		   ? ~0ULL
+		       : rq->cpu >= 0 && (__u32)rq->cpu / 64 == w ? 1ULL << (rq->cpu % 64)
+								  : 0;
+	}
+	if (w == nr_cpu_words - 1)
+		*out &= last_word_mask;
+	return true;
+}
+
+enum outcome { INSIDE, OUTSIDE, UNREADABLE };
+
+/* Is (request & cpuset) inside allowed? @cpuset 0: the whole request. */
+static __always_inline enum outcome compare(const struct request_src *rq, __u64 allowed, __u64 cpuset)
+{
+	if (!allowed)
+		return UNREADABLE;
+	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words; w++) {
+		__u64 r, a, c = ~0ULL;
+
+		if (!request_word(rq, w, &r) || !read_word(allowed, w, &a) ||
+		    (cpuset && !read_word(cpuset, w, &c)))
+			return UNREADABLE;
+		if (r & c & ~a)
+			return OUTSIDE;
+	}
+	return INSIDE;
+}
+
+#endif
