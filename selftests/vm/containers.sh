@@ -111,9 +111,9 @@ cpu_in() {
 # runs on those CPUs only, and nothing is denied. The runtime's reset asks
 # for all CPUs; the kernel narrows that to the cpuset, so the effective
 # request is inside the set.
-# NEEDS THE EFFECTIVE-REQUEST JUDGMENT (issue #15, lsm/): a kernel side that
-# judges the raw request denies the reset, so crun fails (exit status) and
-# runc warns (warning, event count).
+# Needs the kernel side's effective-request judgment (issue #15, merged from
+# main): a kernel side that judged the raw request denied the reset, so crun
+# failed and runc warned.
 case_start() {
 	cpuguard load >/dev/null || fail "load"
 	setup_cgroup /narrow 1-2
@@ -154,7 +154,7 @@ case_wide() {
 	events
 	[ "$NEVENTS" -ge 1 ] || fail "no event for the refused reset"
 	expect_match "the refused reset is reported" \
-		'"action": "deny", .*"cgroup": (null|"/wide/ctr-'$RUNTIME'"), "cgroup_id": [0-9]+, "policy_cgroup": "/wide", "requested": "0-3", "effective": "[0-9,-]*", "allowed": "1-2"' \
+		'"action": "deny", .*"cgroup": (null|"/wide/ctr-'$RUNTIME'"), "cgroup_id": [0-9]+, "policy_cgroup": "/wide", "requested": "0-3", "effective": "0-2", "allowed": "1-2"' \
 		"$(printf '%s\n' "$EVENTS" | head -n 1)"
 	run_rc cpuguard audit
 	expect_eq "no event left" "" "$OUT"
@@ -213,8 +213,8 @@ child refused" "$(printf '%s\n' "$OUT" | grep -E ' (ok|refused)$')"
 
 # (d) A strict entry judges the raw request: the reset (all CPUs) is refused
 # and reported although the cpuset (1-2) would have narrowed it into the set.
-# (A kernel side without the effective-request judgment judges every entry
-# raw, so this passes there too; with it, this is what tells strict apart.)
+# (A kernel side without the effective-request judgment judged every entry
+# raw, so this passed there too; with it, this is what tells strict apart.)
 case_strict() {
 	cpuguard load >/dev/null || fail "load"
 	setup_cgroup /strict 1-2
@@ -239,6 +239,6 @@ case_strict() {
 	fi
 	events
 	expect_match "the refused reset is reported" \
-		'"action": "deny", .*"cgroup": (null|"/strict/ctr-'$RUNTIME'"), "cgroup_id": [0-9]+, "policy_cgroup": "/strict", "requested": "0-3", "effective": "[0-9,-]*", "allowed": "1-2"' \
+		'"action": "deny", .*"cgroup": (null|"/strict/ctr-'$RUNTIME'"), "cgroup_id": [0-9]+, "policy_cgroup": "/strict", "requested": "0-3", "effective": "1-2", "allowed": "1-2"' \
 		"$(printf '%s\n' "$EVENTS" | head -n 1)"
 }

@@ -1,7 +1,6 @@
 # The "effective" CPUs of an event, JSON and text: the request as the
 # target's cpuset narrows it (what the kernel would have applied).
-# NEEDS THE KERNEL'S EFFECTIVE-REQUEST JUDGMENT (issue #15, lsm/): a kernel
-# side that does not fill event.effective reports no narrowing.
+# The kernel side fills event.effective (issue #15).
 . /lib/cpuguard-test.sh
 cpuguard load >/dev/null || fail "load"
 echo +cpuset >$CG/cgroup.subtree_control

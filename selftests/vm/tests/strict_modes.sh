@@ -1,8 +1,8 @@
 # The mode words end to end (policy file -> apply -> kernel): a request for
 # all CPUs in cgroups whose cpuset (1-2) equals the policy, under each mode.
-# NEEDS THE KERNEL'S EFFECTIVE-REQUEST JUDGMENT AND MODE FLAGS (issue #15,
-# lsm/) for the default and "audit strict" lines; the strict line passes
-# with a kernel side that judges every request raw.
+# The default and "audit strict" lines rely on the kernel side's
+# effective-request judgment and mode flags (issue #15); the strict line
+# also held with a kernel side that judged every request raw.
 . /lib/cpuguard-test.sh
 cpuguard load >/dev/null || fail "load"
 echo +cpuset >$CG/cgroup.subtree_control
