@@ -34,8 +34,9 @@ expect_eq "default: affinity" 1-2 "$(affinity get $pid_default)"
 
 run_rc affinity set $pid_audit_strict 0-3; expect_eq "audit strict: allowed" ok "$OUT"
 run_rc cpuguard audit --json
-expect_match "audit strict: reported" '"action": "audit", .*"cgroup": "/sm-audit-strict", .*"requested": "0-3", "effective": "1-2", "allowed": "1-2"' "$OUT"
+expect_match "audit strict: reported" '"action": "audit", .*"cgroup": "/sm-audit-strict", .*"requested": "0-3", "effective": "0-3", "allowed": "1-2"' "$OUT"
 run_rc cpuguard audit --json
 expect_eq "default: nothing reported" "" "$OUT"
-expect_match "strict: the effective CPUs reported" '"effective": "1-2"' "$strict_event"
+# A strict verdict does not read the cpuset: "effective" is the request.
+expect_match "strict: the effective CPUs reported" '"effective": "0-3"' "$strict_event"
 kill $pid_default $pid_strict $pid_audit_strict
