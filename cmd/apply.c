@@ -152,7 +152,8 @@ static int install_entry(const struct guard *g, const struct policy *p, const st
 		.cgroup_id = e->cgroup_id,
 		.gen = gen,
 		.set_id = set_id,
-		.mode = e->mode == POLICY_AUDIT ? CPUGUARD_AUDIT : CPUGUARD_ENFORCE,
+		.mode = (e->mode & POLICY_AUDIT ? CPUGUARD_AUDIT : CPUGUARD_ENFORCE) |
+			(e->mode & POLICY_STRICT ? CPUGUARD_STRICT : 0),
 	};
 	struct policy_key key = { .cgroup_id = e->cgroup_id, .gen = gen };
 	struct policy_meta meta = { 0 };

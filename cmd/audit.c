@@ -46,7 +46,7 @@ static void format_time(uint64_t boot_ns, char *buf, size_t len)
 }
 
 /* A flood repeats the same few masks: keep the last CPU list of each kind
- * (requested, allowed) and format only when the words change. */
+ * (requested, effective, allowed) and format only when the words change. */
 struct mask_cache {
 	__u64 words[CPUGUARD_EVENT_WORDS];
 	bool valid;
@@ -91,7 +91,7 @@ static const char *action_name(__u32 action)
 }
 
 static void print_json(const struct cpuguard_event *e, const char *time, const char *req,
-		       const char *allowed)
+		       const char *eff, const char *allowed)
 {
 	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
@@ -126,6 +126,10 @@ static void print_json(const struct cpuguard_event *e, const char *time, const c
 	/* A request that could not be read is null. */
 	jw_key(j, "requested");
 	jw_str(j, e->flags & CPUGUARD_EVENT_UNREADABLE ? NULL : req);
+	/* What the kernel would have applied: the request narrowed to the
+	 * target's cpuset. */
+	jw_key(j, "effective");
+	jw_str(j, e->flags & CPUGUARD_EVENT_UNREADABLE ? NULL : eff);
 	jw_key(j, "allowed");
 	jw_str(j, allowed);
 	jw_key(j, "truncated");
@@ -145,8 +149,10 @@ static const char *escaped(char *dst, size_t cap, const char *s, size_t n)
 	return dst;
 }
 
+/* The effective mask is shown only where the target's cpuset narrowed the
+ * request: "to 0-3 (effective 0-2)". */
 static void print_text(const struct cpuguard_event *e, const char *time, const char *req,
-		       const char *allowed)
+		       const char *eff, const char *allowed)
 {
 	char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
 	const char *cg = cgroup_path_of(e->cgroup_id, cgbuf, sizeof(cgbuf));
@@ -154,7 +160,10 @@ static void print_text(const struct cpuguard_event *e, const char *time, const c
 	static char comm[4 * 16 + 1], tcomm[4 * 16 + 1], cgesc[4 * CGROUP_PATH_MAX + 1],
 		pcgesc[4 * CGROUP_PATH_MAX + 1];
 
-	printf("%s %s: %s[%u/%u] %s %s[%u/%u] in %s to %s; allowed %s by %s%s\n", time,
+	bool narrowed = !(e->flags & CPUGUARD_EVENT_UNREADABLE) &&
+			memcmp(e->requested, e->effective, sizeof(e->requested));
+
+	printf("%s %s: %s[%u/%u] %s %s[%u/%u] in %s to %s%s%s%s; allowed %s by %s%s\n", time,
 	       e->action == CPUGUARD_DENY	  ? "DENY"
 	       : e->action == CPUGUARD_REPORT ? "REPORT (cannot be refused)"
 					      : "AUDIT (would deny)",
@@ -163,7 +172,8 @@ static void print_text(const struct cpuguard_event *e, const char *time, const c
 	       escaped(tcomm, sizeof(tcomm), e->target_comm, strnlen(e->target_comm, sizeof(e->target_comm))),
 	       e->target_pid, e->target_tid,
 	       cg ? escaped(cgesc, sizeof(cgesc), cg, strlen(cg)) : "(removed cgroup)",
-	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req, allowed,
+	       e->flags & CPUGUARD_EVENT_UNREADABLE ? "(unreadable request)" : req,
+	       narrowed ? " (effective " : "", narrowed ? (*eff ? eff : "none") : "", narrowed ? ")" : "", allowed,
 	       pcg ? escaped(pcgesc, sizeof(pcgesc), pcg, strlen(pcg)) : "(removed cgroup)",
 	       e->flags & CPUGUARD_EVENT_TRUNCATED ? " (masks truncated to 1024 CPUs)" : "");
 }
@@ -172,14 +182,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct options *o = ctx;
 	const struct cpuguard_event *e = data;
-	static struct mask_cache req_cache, allowed_cache;
-	const char *req, *allowed;
+	static struct mask_cache req_cache, eff_cache, allowed_cache;
+	const char *req, *eff, *allowed;
 	char time[64];
 
 	if (size < sizeof(*e))
 		return 0;
 	format_time(e->time_ns, time, sizeof(time));
 	req = format_mask(&req_cache, e->requested);
+	eff = format_mask(&eff_cache, e->effective);
 	allowed = format_mask(&allowed_cache, e->allowed);
 	if (o->journal) {
 		char cgbuf[CGROUP_PATH_MAX], pcgbuf[CGROUP_PATH_MAX];
@@ -193,9 +204,9 @@ static int handle_event(void *ctx, void *data, size_t size)
 			fprintf(stderr, "cpuguard audit: cannot send to the journal: %s\n", strerror(-err));
 		}
 	} else if (o->json)
-		print_json(e, time, req, allowed);
+		print_json(e, time, req, eff, allowed);
 	else
-		print_text(e, time, req, allowed);
+		print_text(e, time, req, eff, allowed);
 	return 0;
 }
 

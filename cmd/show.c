@@ -92,9 +92,18 @@ fail:
 	return -1;
 }
 
+/* "enforce" or "audit"; strict entries add ",strict" in the table and
+ * "strict": true in JSON. */
 static const char *mode_name(uint32_t mode)
 {
-	return mode == CPUGUARD_AUDIT ? "audit" : "enforce";
+	return mode & CPUGUARD_AUDIT ? "audit" : "enforce";
+}
+
+static const char *mode_text(uint32_t mode)
+{
+	if (mode & CPUGUARD_STRICT)
+		return mode & CPUGUARD_AUDIT ? "audit,strict" : "enforce,strict";
+	return mode_name(mode);
 }
 
 static int show_json(const struct shown *v, size_t n)
@@ -115,6 +124,8 @@ static int show_json(const struct shown *v, size_t n)
 		jw_str(&j, v[i].set[0] ? v[i].set : NULL);
 		jw_key(&j, "mode");
 		jw_str(&j, mode_name(v[i].mode));
+		jw_key(&j, "strict");
+		jw_bool(&j, v[i].mode & CPUGUARD_STRICT);
 		jw_end(&j);
 	}
 	jw_end(&j);
@@ -125,7 +136,7 @@ static int show_json(const struct shown *v, size_t n)
 
 static void show_table(const struct shown *v, size_t n)
 {
-	int wpath = 6, wcpus = 4, wset = 3;
+	int wpath = 6, wcpus = 4, wset = 3, wmode = 7;
 	char **paths = calloc(n ? n : 1, sizeof(*paths));
 
 	if (!paths)
@@ -140,16 +151,17 @@ static void show_table(const struct shown *v, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		int lp = paths[i] ? (int)strlen(paths[i]) : 9;
-		int lc = strlen(v[i].cpus), ls = strlen(v[i].set);
+		int lc = strlen(v[i].cpus), ls = strlen(v[i].set), lm = strlen(mode_text(v[i].mode));
 
 		wpath = lp > wpath ? lp : wpath;
 		wcpus = lc > wcpus ? lc : wcpus;
 		wset = ls > wset ? ls : wset;
+		wmode = lm > wmode ? lm : wmode;
 	}
-	printf("%-*s  %-*s  %-*s  %-7s  %s\n", wpath, "CGROUP", wcpus, "CPUS", wset, "SET", "MODE", "ID");
+	printf("%-*s  %-*s  %-*s  %-*s  %s\n", wpath, "CGROUP", wcpus, "CPUS", wset, "SET", wmode, "MODE", "ID");
 	for (size_t i = 0; i < n; i++)
-		printf("%-*s  %-*s  %-*s  %-7s  %llu\n", wpath, paths[i] ? paths[i] : "(removed)", wcpus,
-		       v[i].cpus, wset, v[i].set[0] ? v[i].set : "-", mode_name(v[i].mode),
+		printf("%-*s  %-*s  %-*s  %-*s  %llu\n", wpath, paths[i] ? paths[i] : "(removed)", wcpus,
+		       v[i].cpus, wset, v[i].set[0] ? v[i].set : "-", wmode, mode_text(v[i].mode),
 		       (unsigned long long)v[i].cgroup_id);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);

@@ -19,7 +19,7 @@
 #endif
 
 #define NONE STRTAB_NONE
-#define MAX_FIELDS 5             /* one more than the longest directive */
+#define MAX_FIELDS 6             /* one more than the longest directive */
 #define ESC_MAX (4 * POLICY_LINE_MAX + 1)
 #define MASK_TEXT 128            /* CPU lists shown in messages are cut here */
 
@@ -223,14 +223,19 @@ static bool fields_ok(struct ctx *c, const struct tok *t, size_t nt, size_t max,
 		       nt == 1 ? " and " : "", nt == 1 ? names[1] : "", usage);
 		return false;
 	}
-	size_t bad = nt > max ? max : 0;
-
-	/* Only "cgroup" has an optional 4th field, and it must be "audit". */
-	if (nt > 3 && (max == 3 || !tok_is(t[3], "audit")))
-		bad = 3;
-	if (bad) {
-		err_at(c, c->line, "unexpected field \"%s\" (expected: %s)", esc(c, 0, t[bad]), usage);
-		return false;
+	/* Only "cgroup" has optional fields after the third: the mode words
+	 * "audit" and "strict", each at most once, in either order. With two
+	 * words, the first bad field is at most the sixth, so it is stored. */
+	for (size_t i = 3; i < nt; i++) {
+		if (max == 3 || !(tok_is(t[i], "audit") || tok_is(t[i], "strict"))) {
+			err_at(c, c->line, "unexpected field \"%s\" (expected: %s)", esc(c, 0, t[i]), usage);
+			return false;
+		}
+		for (size_t j = 3; j < i; j++)
+			if (t[j].n == t[i].n && !memcmp(t[j].s, t[i].s, t[i].n)) {
+				err_at(c, c->line, "duplicate \"%s\" (expected: %s)", esc(c, 0, t[i]), usage);
+				return false;
+			}
 	}
 	return true;
 }
@@ -447,7 +452,7 @@ static struct policy_entry *new_entry(struct ctx *c, struct tok path)
 }
 
 static void add_entry(struct ctx *c, struct tok path, struct tok cpus, enum cpus_kind kind,
-		      const struct cg_cpumask *mask, enum policy_mode mode)
+		      const struct cg_cpumask *mask, unsigned mode)
 {
 	struct policy_entry *e = new_entry(c, path);
 
@@ -468,7 +473,7 @@ static void parse_cgroup(struct ctx *c, const struct tok *t, size_t nt)
 	static const char *const names[2] = { "PATH", "CPUS" };
 	struct cg_cpumask mask;
 
-	if (!fields_ok(c, t, nt, 4, names, "cgroup PATH CPUS [audit]"))
+	if (!fields_ok(c, t, nt, 5, names, "cgroup PATH CPUS [audit] [strict]"))
 		return;
 	size_t plen = check_path(c, t[1]);
 	enum cpus_kind kind = parse_cpus(c, t[2], &mask); /* report both problems */
@@ -485,7 +490,11 @@ static void parse_cgroup(struct ctx *c, const struct tok *t, size_t nt)
 	}
 	if (over_limit(c, &c->nentries_all, c->p->nentries, &c->entry_over_line))
 		return;
-	add_entry(c, path, t[2], kind, &mask, nt == 4 ? POLICY_AUDIT : POLICY_ENFORCE);
+	unsigned mode = POLICY_ENFORCE;
+
+	for (size_t i = 3; i < nt; i++)
+		mode |= tok_is(t[i], "audit") ? POLICY_AUDIT : POLICY_STRICT;
+	add_entry(c, path, t[2], kind, &mask, mode);
 }
 
 static void parse_line(struct ctx *c, const char *s, size_t n)

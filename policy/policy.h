@@ -4,7 +4,9 @@
  *
  *   # comments run to the end of the line; blank lines are ignored
  *   set NAME CPULIST             # a named CPU set
- *   cgroup PATH CPUS [audit]     # confine a cgroup; CPUS is a CPULIST or a set NAME
+ *   cgroup PATH CPUS [audit] [strict]
+ *                                # confine a cgroup; CPUS is a CPULIST or a set NAME;
+ *                                # the mode words in either order, each at most once
  *
  * Fields are separated by spaces and tabs. A '#' that starts a field starts
  * a comment (so "/a#b" is a path, "/a #b" is a path and a comment).
@@ -24,7 +26,9 @@
 #define POLICY_ERRORS_MAX 100 /* errors written out; the rest are only counted */
 #define CGROUP2_ROOT_DEFAULT "/sys/fs/cgroup"
 
-enum policy_mode { POLICY_ENFORCE = 0, POLICY_AUDIT = 1 };
+/* policy_entry.mode: flags. AUDIT reports instead of denying; STRICT judges
+ * the request as made rather than as the target's cpuset narrows it. */
+enum policy_mode { POLICY_ENFORCE = 0, POLICY_AUDIT = 1 << 0, POLICY_STRICT = 1 << 1 };
 
 struct policy_set {
 	char name[POLICY_NAME_MAX];
@@ -37,7 +41,7 @@ struct policy_entry {
 	uint64_t cgroup_id;     /* filled by validation from env->resolve */
 	int set;                /* index into sets[] or -1 for an inline CPU list */
 	struct cg_cpumask mask; /* resolved CPUs (copied from the set when set >= 0) */
-	enum policy_mode mode;
+	unsigned mode;          /* POLICY_AUDIT | POLICY_STRICT, or POLICY_ENFORCE (0) */
 	int line;
 	int parent;             /* index of nearest confined ancestor entry, or -1 */
 };

@@ -16,12 +16,29 @@
 # against the SHA256 the one before lists. Like apt-get update, a rerun
 # fetches that suite's InRelease again to find the newest kernel; a kernel
 # already cached is never downloaded again.
+#
+# The container runtimes of the VM's container suites (runc and crun, which
+# reset a container's affinity only in versions newer than bookworm's) come
+# from sid the same way: the newest runc and crun and the libraries they
+# (Pre-)Depend on, each .deb checked against the SHA256 of the signed index.
+# Their programs and shared libraries are unpacked to
+# $CPUGUARD_CACHE/runtimes/sid-runc<V>-crun<V> ({bin,lib}; "sid" points at the
+# newest), which selftests/vm/mkinitramfs.sh copies into the VM at /opt/sid.
+#
+#   scripts/setup.sh --no-runtimes   packages + kernels, no runtimes
 set -euo pipefail
 
 CACHE=${CPUGUARD_CACHE:-$HOME/.cache/cpuguard}
 KDIR=$CACHE/kernels
-want_kernels=1
-[ "${1:-}" = "--no-kernels" ] && want_kernels=0
+RDIR=$CACHE/runtimes
+want_kernels=1 want_runtimes=1
+for arg in "$@"; do
+	case $arg in
+	--no-kernels) want_kernels=0 ;;
+	--no-runtimes) want_runtimes=0 ;;
+	*) echo "usage: $0 [--no-kernels] [--no-runtimes]" >&2; exit 2 ;;
+	esac
+done
 
 PACKAGES=(
 	clang-19 llvm-19          # BPF compiler (clang 14 drops the kptr type tag)
@@ -35,7 +52,8 @@ PACKAGES=(
 	qemu-system-x86           # the VM the kernel-facing tests run in
 	busybox-static cpio       # its initramfs
 	ca-certificates
-	xz-utils gpgv debian-archive-keyring  # reading trixie-backports for the 7.x kernel
+	xz-utils gpgv debian-archive-keyring  # reading trixie-backports (7.x kernel) and sid (runtimes)
+	patchelf                  # the sid runtimes' interpreter and library path in the VM
 	man-db groff-base         # unit.install: man pages render without warnings
 	systemd                   # unit.install: systemd-analyze verify of the units
 	gnuplot-nox               # bench/run.sh: the plots in docs/benchmarks.md
@@ -235,10 +253,121 @@ install_node_modules() {
 	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
 }
 
+# sid_closure PACKAGES_FILE ROOT...: one line "package\tversion\tfilename\tsha256"
+# for each ROOT and each package they (Pre-)Depend on, recursively (first
+# alternative of each group; the last stanza of a package: sid lists one
+# version of each). A name the index does not have prints "MISSING\tname".
+sid_closure() {
+	local packages=$1
+	shift
+	ROOTS="$*" awk '
+		function flush() {
+			if (p != "" && f != "" && h != "") { V[p] = v; F[p] = f; H[p] = h; D[p] = d }
+			p = v = f = h = d = ""
+		}
+		/^$/ { flush(); next }
+		/^Package: / { p = $2 } /^Version: / { v = $2 }
+		/^Filename: / { f = $2 } /^SHA256: / { h = $2 }
+		/^(Pre-)?Depends: / { sub(/^[^:]*: /, ""); d = d (d == "" ? "" : ",") $0 }
+		END {
+			flush()
+			n = split(ENVIRON["ROOTS"], q, " ")
+			for (i = 1; i <= n; i++) seen[q[i]] = 1
+			for (i = 1; i <= n; i++) {
+				pk = q[i]
+				if (!(pk in F)) { print "MISSING\t" pk; continue }
+				print pk "\t" V[pk] "\t" F[pk] "\t" H[pk]
+				m = split(D[pk], deps, ",")
+				for (j = 1; j <= m; j++) {
+					dep = deps[j]; sub(/\|.*/, "", dep); sub(/\(.*/, "", dep)
+					gsub(/[ \t]/, "", dep); sub(/:any$/, "", dep)
+					if (dep != "" && !(dep in seen)) { seen[dep] = 1; q[++n] = dep }
+				}
+			}
+		}' "$packages"
+}
+
+# fetch_sid_runtimes: runc and crun from sid with the libraries they need,
+# unpacked to $RDIR/sid-runc<V>-crun<V>/{bin,lib}; $RDIR/sid points at it.
+# A tree already unpacked is kept; when sid's index cannot be read (offline)
+# the cached one stays in use.
+fetch_sid_runtimes() {
+	local packages list runc_v crun_v name tree tmp archive pkg version filename sha deb lib need f todo
+	if ! packages=$(suite_packages sid); then
+		if [ -d "$RDIR/sid/bin" ]; then
+			log "runtimes: keeping the cached $(readlink "$RDIR/sid")"
+			return 0
+		fi
+		return 1
+	fi
+	list=$(sid_closure "$packages" runc crun)
+	if grep -q '^MISSING' <<<"$list"; then
+		log "sid lacks: $(grep '^MISSING' <<<"$list" | cut -f2 | tr '\n' ' ')"
+		return 1
+	fi
+	runc_v=$(awk -F'\t' '$1 == "runc" { print $2 }' <<<"$list")
+	crun_v=$(awk -F'\t' '$1 == "crun" { print $2 }' <<<"$list")
+	name=sid-runc${runc_v//[:~]/_}-crun${crun_v//[:~]/_}
+	tree=$RDIR/$name
+	if [ ! -s "$tree/packages" ]; then
+		archive=$(archive_uri)
+		mkdir -p "$RDIR/debs"
+		tmp=$(download_dir)
+		while IFS=$'\t' read -r pkg version filename sha; do
+			deb=$RDIR/debs/$(basename "$filename")
+			if [ ! -s "$deb" ] || ! echo "$sha  $deb" | sha256sum -c --quiet - 2>/dev/null; then
+				log "downloading $pkg $version (sid)"
+				/usr/lib/apt/apt-helper download-file "$archive$filename" "$tmp/p.deb" \
+					"SHA256:$sha" >/dev/null || { rm -rf "$tmp"; return 1; }
+				echo "$sha  $tmp/p.deb" | sha256sum -c --quiet - || { rm -rf "$tmp"; return 1; }
+				mv "$tmp/p.deb" "$deb"
+			fi
+			mkdir -p "$tmp/x"
+			dpkg-deb -x "$deb" "$tmp/x"
+		done <<<"$list"
+		rm -rf "$tree.tmp"
+		mkdir -p "$tree.tmp/bin" "$tree.tmp/lib" "$tmp/libs"
+		cp "$tmp/x/usr/sbin/runc" "$tmp/x/usr/bin/crun" "$tree.tmp/bin/"
+		# Every shared object of the packages (sid's below /usr, older ones'
+		# below /), then only those the programs need, by DT_NEEDED, recursively.
+		for lib in "$tmp"/x/{,usr/}lib{,64}; do
+			[ -d "$lib" ] || continue
+			find "$lib" -maxdepth 2 -name '*.so*' \( -type f -o -type l \) \
+				-exec cp -Ln {} "$tmp/libs/" \;
+		done
+		cp "$tmp/libs/ld-linux-x86-64.so.2" "$tree.tmp/lib/" ||
+			{ rm -rf "$tmp"; log "runtimes: no dynamic loader in sid's libc6"; return 1; }
+		todo=("$tree.tmp"/bin/*)
+		while [ ${#todo[@]} -gt 0 ]; do
+			f=${todo[0]}
+			todo=("${todo[@]:1}")
+			for need in $(patchelf --print-needed "$f"); do
+				[ -e "$tree.tmp/lib/$need" ] && continue
+				if [ ! -e "$tmp/libs/$need" ]; then
+					rm -rf "$tmp"
+					log "runtimes: $(basename "$f") needs $need, which no package in the closure ships"
+					return 1
+				fi
+				cp "$tmp/libs/$need" "$tree.tmp/lib/"
+				todo+=("$tree.tmp/lib/$need")
+			done
+		done
+		rm -rf "$tmp"
+		cut -f1,2 <<<"$list" >"$tree.tmp/packages"
+		rm -rf "$tree"
+		mv "$tree.tmp" "$tree"
+	fi
+	ln -sfn "$name" "$RDIR/sid"
+	log "runtimes: runc $runc_v, crun $crun_v (sid): $tree"
+}
+
 install_packages
 install_node_modules
 if [ "$want_kernels" = 1 ]; then
 	fetch_kernel 6.12 '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$'
 	fetch_kernel 6.1 '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$'
 	fetch_archive_kernel 7 trixie-backports '^linux-binary-unsigned-7\.[0-9]+\.[0-9]+\+deb13-amd64$'
+fi
+if [ "$want_runtimes" = 1 ]; then
+	fetch_sid_runtimes
 fi

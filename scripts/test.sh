@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build and run every test:
 #   1. the main build's ctest: host unit tests, the install test, and the
-#      QEMU VM suites (Debian 6.12 and 7.x, the wide-mask VM, and the two
-#      kernels cpuguard must refuse);
+#      QEMU VM suites (Debian 6.12 and 7.x, the wide-mask VM, the two
+#      kernels cpuguard must refuse, and sid's runc and crun on 6.12 and 7.x);
 #   2. scripts/test-sanitizers.sh: the unit tests under ASan + UBSan, and a
 #      short libFuzzer run of the policy parser.
 #   scripts/test.sh [ctest args...]     e.g. scripts/test.sh -L unit

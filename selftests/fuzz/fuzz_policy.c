@@ -156,7 +156,7 @@ static void check_shape(const struct policy *p)
 		FUZZ_CHECK(e->set >= -1 && e->set < (int)p->nsets, "entry %zu set %d", i, e->set);
 		FUZZ_CHECK(e->parent >= -1 && e->parent < (int)p->nentries && e->parent != (int)i,
 			   "entry %zu parent %d", i, e->parent);
-		FUZZ_CHECK(e->mode == POLICY_ENFORCE || e->mode == POLICY_AUDIT, "mode");
+		FUZZ_CHECK(!(e->mode & ~(unsigned)(POLICY_AUDIT | POLICY_STRICT)), "mode %u", e->mode);
 		FUZZ_CHECK(e->line >= 1 && (!i || e->line > p->entries[i - 1].line), "entry order");
 	}
 }
@@ -242,8 +242,8 @@ static char *write_back(const struct policy *p, size_t *len)
 
 		ok = cpulist_format(&e->mask, list, sizeof(list)) > 0 &&
 		     strlen(e->path) + strlen(list) + 20 < POLICY_LINE_MAX;
-		fprintf(f, "cgroup %s %s%s\n", e->path, e->set >= 0 ? p->sets[e->set].name : list,
-			e->mode == POLICY_AUDIT ? " audit" : "");
+		fprintf(f, "cgroup %s %s%s%s\n", e->path, e->set >= 0 ? p->sets[e->set].name : list,
+			e->mode & POLICY_AUDIT ? " audit" : "", e->mode & POLICY_STRICT ? " strict" : "");
 	}
 	fclose(f);
 	if (!ok) {

@@ -269,16 +269,70 @@ static void test_err_fields(void **state)
 	expect_errors("set hk 1 audit\n",
 		      "t.conf:1: unexpected field \"audit\" (expected: set NAME CPULIST)\n");
 	expect_errors("cgroup\n",
-		      "t.conf:1: missing PATH and CPUS (expected: cgroup PATH CPUS [audit])\n");
-	expect_errors("cgroup /a\n", "t.conf:1: missing CPUS (expected: cgroup PATH CPUS [audit])\n");
+		      "t.conf:1: missing PATH and CPUS (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a\n", "t.conf:1: missing CPUS (expected: cgroup PATH CPUS [audit] [strict])\n");
 	expect_errors("cgroup /a 1 enforce\n",
-		      "t.conf:1: unexpected field \"enforce\" (expected: cgroup PATH CPUS [audit])\n");
+		      "t.conf:1: unexpected field \"enforce\" (expected: cgroup PATH CPUS [audit] [strict])\n");
 	expect_errors("cgroup /a 1 AUDIT\n",
-		      "t.conf:1: unexpected field \"AUDIT\" (expected: cgroup PATH CPUS [audit])\n");
+		      "t.conf:1: unexpected field \"AUDIT\" (expected: cgroup PATH CPUS [audit] [strict])\n");
 	expect_errors("cgroup /a 1 audit x\n",
-		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit])\n");
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
 	expect_errors("cgroup /a 1 x audit y z\n",
-		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit])\n");
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	/* The mode words: each at most once; nothing else, whatever the order. */
+	expect_errors("cgroup /a 1 audit audit\n",
+		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a 1 strict strict\n",
+		      "t.conf:1: duplicate \"strict\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a 1 strict audit strict\n",
+		      "t.conf:1: duplicate \"strict\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a 1 audit strict audit\n",
+		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a 1 audit strict x\n",
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a 1 strict x audit\n",
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a 1 STRICT\n",
+		      "t.conf:1: unexpected field \"STRICT\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("cgroup /a 1 strict,audit\n",
+		      "t.conf:1: unexpected field \"strict,audit\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+	expect_errors("set s 1 strict\n", "t.conf:1: unexpected field \"strict\" (expected: set NAME CPULIST)\n");
+	/* Errors on two lines are both reported, each at its line. */
+	expect_errors("cgroup /a 1 audit audit\ncgroup /b 2 strict enforce\n",
+		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict])\n"
+		      "t.conf:2: unexpected field \"enforce\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+}
+
+/* The mode words, alone and combined in either order, with comments after. */
+static void test_modes(void **state)
+{
+	struct policy p;
+
+	(void)state;
+	expect_valid("set s 1-2\n"
+		     "cgroup /a 1\n"
+		     "cgroup /x 1 audit\n"
+		     "cgroup /demo 1 strict\n"
+		     "cgroup /a/b 1 audit strict\n"
+		     "cgroup /a/bc 1 strict audit # both\n"
+		     "cgroup /system.slice s\tstrict\n"
+		     "cgroup /init.scope s strict #audit\n",
+		     &env4, &p);
+	assert_int_equal(p.nentries, 7);
+	assert_int_equal(p.entries[0].mode, POLICY_ENFORCE);
+	assert_int_equal(p.entries[1].mode, POLICY_AUDIT);
+	assert_int_equal(p.entries[2].mode, POLICY_STRICT);
+	assert_int_equal(p.entries[3].mode, POLICY_AUDIT | POLICY_STRICT);
+	assert_int_equal(p.entries[4].mode, POLICY_AUDIT | POLICY_STRICT);
+	assert_int_equal(p.entries[5].mode, POLICY_STRICT);
+	assert_int_equal(p.entries[5].set, 0);
+	assert_int_equal(p.entries[6].mode, POLICY_STRICT);
+	policy_free(&p);
+	/* "strict" is a word only after CPUS: as a set name it is a set. */
+	expect_valid("set strict 3\ncgroup /a strict strict\n", &env4, &p);
+	assert_int_equal(p.entries[0].set, 0);
+	assert_int_equal(p.entries[0].mode, POLICY_STRICT);
+	policy_free(&p);
 }
 
 static void test_err_cpulist(void **state)
@@ -534,7 +588,7 @@ static void test_all_errors_in_order(void **state)
 		      "t.conf:6: cgroup /missing: no such cgroup\n"
 		      "t.conf:7: cgroup path \"/a//x\" contains '//' (paths are not normalised)\n"
 		      "t.conf:8: reversed range 5-3\n"
-		      "t.conf:9: unexpected field \"extra\" (expected: cgroup PATH CPUS [audit])\n"
+		      "t.conf:9: unexpected field \"extra\" (expected: cgroup PATH CPUS [audit] [strict])\n"
 		      "t.conf:11: duplicate set \"s\" (first defined at line 10)\n"
 		      "t.conf:12: duplicate cgroup /x (first at line 8)\n");
 }
@@ -1006,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_err_directive),
 		cmocka_unit_test(test_err_fields),
+		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_err_cpulist),
 		cmocka_unit_test(test_err_set_name),
 		cmocka_unit_test(test_err_duplicate_set),

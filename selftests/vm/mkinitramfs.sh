@@ -4,6 +4,12 @@
 # BINARY files go to /bin with the shared libraries they need (found with ldd),
 # test scripts TESTS_DIR/*.sh to /tests, LIB_SH to /lib/cpuguard-test.sh,
 # and the files named in $CPUGUARD_VM_FILES (colon-separated) to /progs.
+# With $CPUGUARD_VM_RUNTIMES set to a directory of scripts/setup.sh's sid
+# runtimes ({bin,lib}), its programs and libraries go to /opt/sid/{bin,lib},
+# each program pointed at that loader and library directory with patchelf
+# (DT_RPATH, which also serves the libraries' own needs), and containers.sh
+# to /lib/cpuguard-containers.sh. sid's libc never mixes with the one the
+# other programs use.
 set -euo pipefail
 out=$1 tests=$2 lib=$3
 shift 3
@@ -44,6 +50,23 @@ done
 for b in "$@"; do
 	copy_with_libs "$b" "$root/bin/$(basename "$b")"
 done
+
+if [ -n "${CPUGUARD_VM_RUNTIMES:-}" ]; then
+	if [ -d "$CPUGUARD_VM_RUNTIMES/bin" ]; then
+		mkdir -p "$root/opt/sid/bin" "$root/opt/sid/lib"
+		cp "$CPUGUARD_VM_RUNTIMES"/lib/* "$root/opt/sid/lib/"
+		cp "$CPUGUARD_VM_RUNTIMES/packages" "$root/opt/sid/" 2>/dev/null || true
+		for b in "$CPUGUARD_VM_RUNTIMES"/bin/*; do
+			cp "$b" "$root/opt/sid/bin/"
+			patchelf --set-interpreter /opt/sid/lib/ld-linux-x86-64.so.2 \
+				--set-rpath /opt/sid/lib --force-rpath "$root/opt/sid/bin/$(basename "$b")"
+		done
+	else
+		# The container tests then fail, naming scripts/setup.sh.
+		echo "mkinitramfs: no runtimes at $CPUGUARD_VM_RUNTIMES: run scripts/setup.sh" >&2
+	fi
+	cp "$here/containers.sh" "$root/lib/cpuguard-containers.sh"
+fi
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

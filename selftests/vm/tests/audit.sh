@@ -23,8 +23,8 @@ run_rc cpuguard audit --json; expect_eq "audit exit" 0 $RC
 expect_eq "events pending" 2 "$(printf '%s\n' "$OUT" | grep -c '^{')"
 first=$(printf '%s\n' "$OUT" | sed -n 1p)
 second=$(printf '%s\n' "$OUT" | sed -n 2p)
-expect_match "audit event" '^\{"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z", "kind": "affinity", "action": "audit", "pid": [0-9]+, "tid": [0-9]+, "comm": "affinity", "target_pid": '$aud', "target_tid": '$aud', "target_comm": "sleep", "cgroup": "/aud", "cgroup_id": '$(stat -c %i $CG/aud)', "policy_cgroup": "/aud", "requested": "0-3", "allowed": "1", "truncated": false\}$' "$first"
-expect_match "deny event" '"action": "deny", .*"target_pid": '$enf', "target_tid": '$enf', "target_comm": "sleep", "cgroup": "/enf", .*"requested": "0,3", "allowed": "1-2"' "$second"
+expect_match "audit event" '^\{"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z", "kind": "affinity", "action": "audit", "pid": [0-9]+, "tid": [0-9]+, "comm": "affinity", "target_pid": '$aud', "target_tid": '$aud', "target_comm": "sleep", "cgroup": "/aud", "cgroup_id": '$(stat -c %i $CG/aud)', "policy_cgroup": "/aud", "requested": "0-3", "effective": "0-3", "allowed": "1", "truncated": false\}$' "$first"
+expect_match "deny event" '"action": "deny", .*"target_pid": '$enf', "target_tid": '$enf', "target_comm": "sleep", "cgroup": "/enf", .*"requested": "0,3", "effective": "0,3", "allowed": "1-2"' "$second"
 run_rc cpuguard audit --json; expect_eq "events are consumed once" "" "$OUT"
 
 # The text form: one readable line per event.

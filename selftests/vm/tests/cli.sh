@@ -27,7 +27,7 @@ P
 run_rc cpuguard check /tmp/one.conf; expect_eq "check" 0 $RC
 expect_eq "check output" "/tmp/one.conf: valid: 1 set, 3 cgroups" "$OUT"
 run_rc cpuguard apply /tmp/one.conf; expect_eq "apply" 0 $RC
-want='[{"cgroup": "/batch", "cgroup_id": '$(id /batch)', "cpus": "1", "set": null, "mode": "audit"}, {"cgroup": "/web", "cgroup_id": '$(id /web)', "cpus": "1-3", "set": "work", "mode": "enforce"}, {"cgroup": "/web/front", "cgroup_id": '$(id /web/front)', "cpus": "2-3", "set": null, "mode": "enforce"}]'
+want='[{"cgroup": "/batch", "cgroup_id": '$(id /batch)', "cpus": "1", "set": null, "mode": "audit", "strict": false}, {"cgroup": "/web", "cgroup_id": '$(id /web)', "cpus": "1-3", "set": "work", "mode": "enforce", "strict": false}, {"cgroup": "/web/front", "cgroup_id": '$(id /web/front)', "cpus": "2-3", "set": null, "mode": "enforce", "strict": false}]'
 run_rc cpuguard show --json; expect_eq "show --json" "$want" "$OUT"
 run_rc cpuguard show
 expect_match "show table header" '^CGROUP +CPUS +SET +MODE +ID' "$OUT"
@@ -81,7 +81,7 @@ expect_match "help lists commands" 'audit \[--follow\] \[--json \| --journal\]' 
 # Replace: entries absent from the new file are removed.
 printf 'cgroup /other 0\n' >/tmp/two.conf
 run_rc cpuguard apply /tmp/two.conf; expect_eq "replace" 0 $RC
-expect_eq "replaced policy" '[{"cgroup": "/other", "cgroup_id": '$(id /other)', "cpus": "0", "set": null, "mode": "enforce"}]' "$(cpuguard show --json)"
+expect_eq "replaced policy" '[{"cgroup": "/other", "cgroup_id": '$(id /other)', "cpus": "0", "set": null, "mode": "enforce", "strict": false}]' "$(cpuguard show --json)"
 run_rc affinity set $web 0; expect_eq "/web no longer confined" ok "$OUT"
 printf '# nothing\n' >/tmp/empty.conf
 run_rc cpuguard apply /tmp/empty.conf; expect_eq "empty policy applies" 0 $RC

@@ -15,6 +15,6 @@ say taskset -p -c 1-2 $worker || fail "allowed taskset failed"
 if say taskset -p -c 0-3 $worker; then fail "taskset outside the set succeeded"; fi
 say cpuguard audit --json >/tmp/events
 cat /tmp/events
-expect_match "the denial" '"action": "deny", .*"target_pid": '$worker', .*"cgroup": "/demo", .*"requested": "0-3", "allowed": "1-2"' "$(cat /tmp/events)"
+expect_match "the denial" '"action": "deny", .*"target_pid": '$worker', .*"cgroup": "/demo", .*"requested": "0-3", "effective": "0-3", "allowed": "1-2"' "$(cat /tmp/events)"
 say cpuguard status
 kill $worker

@@ -24,6 +24,6 @@ run_rc affinity sched $enf
 expect_eq "scheduler calls" "sched_setscheduler ok, sched_setparam ok, sched_setattr ok" "$OUT"
 expect_match "counted" '"denied": 1, "audited": 1, "reported": 0, "events": 2, "dropped": 0, "errors": 2' "$(cpuguard status --json)"
 run_rc cpuguard audit --json
-expect_match "audit event" '"action": "audit", .*"requested": null, "allowed": "1"' "$OUT"
-expect_match "deny event" '"action": "deny", .*"requested": null, "allowed": "1-2"' "$OUT"
+expect_match "audit event" '"action": "audit", .*"requested": null, "effective": null, "allowed": "1"' "$OUT"
+expect_match "deny event" '"action": "deny", .*"requested": null, "effective": null, "allowed": "1-2"' "$OUT"
 kill $enf $aud $free

@@ -202,7 +202,7 @@ mkdir "$CG$utf8" "$CG$raw" "$CG$esc"
 printf 'cgroup %s/web 1-3\ncgroup %s/web/front 2-3\ncgroup %s 1\ncgroup %s 2 audit\ncgroup %s 3\n' \
 	$H $H "$utf8" "$raw" "$esc" >/tmp/names.conf
 run_rc cpuguard apply /tmp/names.conf; expect_eq "odd names apply" 0 $RC
-want_names='[{"cgroup": "/hx/caf'$(printf '\303\251')'", "cgroup_id": '$(id "$utf8")', "cpus": "1", "set": null, "mode": "enforce"}, {"cgroup": "/hx/esc\u001b[2J", "cgroup_id": '$(id "$esc")', "cpus": "3", "set": null, "mode": "enforce"}, {"cgroup": "/hx/web", "cgroup_id": '$(id $H/web)', "cpus": "1-3", "set": null, "mode": "enforce"}, {"cgroup": "/hx/web/front", "cgroup_id": '$(id $H/web/front)', "cpus": "2-3", "set": null, "mode": "enforce"}, {"cgroup": "/hx/\u00ff\u00feraw", "cgroup_id": '$(id "$raw")', "cpus": "2", "set": null, "mode": "audit"}]'
+want_names='[{"cgroup": "/hx/caf'$(printf '\303\251')'", "cgroup_id": '$(id "$utf8")', "cpus": "1", "set": null, "mode": "enforce", "strict": false}, {"cgroup": "/hx/esc\u001b[2J", "cgroup_id": '$(id "$esc")', "cpus": "3", "set": null, "mode": "enforce", "strict": false}, {"cgroup": "/hx/web", "cgroup_id": '$(id $H/web)', "cpus": "1-3", "set": null, "mode": "enforce", "strict": false}, {"cgroup": "/hx/web/front", "cgroup_id": '$(id $H/web/front)', "cpus": "2-3", "set": null, "mode": "enforce", "strict": false}, {"cgroup": "/hx/\u00ff\u00feraw", "cgroup_id": '$(id "$raw")', "cpus": "2", "set": null, "mode": "audit", "strict": false}]'
 expect_eq "odd names: show --json" "$want_names" "$(cpuguard show --json)"
 table=$(cpuguard show)
 expect_match "odd names: the table escapes control bytes" '^/hx/esc\\x1b\[2J +3 ' "$(printf '%s\n' "$table" | grep esc)"

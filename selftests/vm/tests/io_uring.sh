@@ -42,7 +42,7 @@ json=$(cpuguard status --json)
 echo "$json"
 expect_match "reported once" '"reported": 1,' "$json"
 run_rc cpuguard audit --json
-expect_match "io-wq report event" '"kind": "iowq_aff", "action": "report", .*"requested": "1-2", "allowed": "0"' "$OUT"
+expect_match "io-wq report event" '"kind": "iowq_aff", "action": "report", .*"requested": "1-2", "effective": "[0-9,-]*", "allowed": "0"' "$OUT"
 expect_eq "one io-wq event" 1 "$(printf '%s\n' "$OUT" | grep -c iowq_aff)"
 
 # io-wq workers take the CPUs of the cgroup's cpuset, not the task's

@@ -25,6 +25,6 @@ run_rc affinity set $s 70; expect_eq "only the second word" ok "$OUT"
 run_rc affinity set $s 69,70; expect_eq "second word, one outside" EPERM "$OUT"
 run_rc affinity set $s 1-2; expect_eq "first word, one outside" EPERM "$OUT"
 cpuguard audit --json >/tmp/ev
-expect_match "event with CPUs above 63" '"requested": "0,65", "allowed": "64-71", "truncated": false' "$(cat /tmp/ev)"
-expect_match "event across words" '"requested": "69-70", "allowed": "1,70"' "$(cat /tmp/ev)"
+expect_match "event with CPUs above 63" '"requested": "0,65", "effective": "0,65", "allowed": "64-71", "truncated": false' "$(cat /tmp/ev)"
+expect_match "event across words" '"requested": "69-70", "effective": "69-70", "allowed": "1,70"' "$(cat /tmp/ev)"
 kill $h $s
