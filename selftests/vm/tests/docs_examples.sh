@@ -64,6 +64,12 @@ while IFS= read -r inv; do
 	# Placeholders, and a synopsis whose FILE is on the next roff line.
 	cmdline=$(printf '%s\n' "$inv" | sed 's|FILE|/tmp/FILE.conf|g; s|DIR|/sys/fs/bpf/cpuguard|g; s|SECONDS|1|g; s|LIST|0-3|g')
 	case $cmdline in *" check" | *" apply") cmdline="$cmdline /tmp/FILE.conf" ;; esac
+	case $cmdline in *--journal*)
+		# The VM has neither libsystemd nor journald; host.journal runs
+		# this path against a real systemd-journald instead.
+		echo "not run here: '$inv' (needs journald: see the host.journal test)"
+		continue ;;
+	esac
 	ensure_loaded
 	out=$(timeout 5 sh -c "$cmdline" 2>&1 </dev/null) && rc=0 || rc=$?
 	case $cmdline in
