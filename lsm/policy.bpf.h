@@ -59,6 +59,12 @@ static __always_inline __u64 policy_mask_addr(struct policy_value *policy)
 	return mask ? mask + bpf_core_field_offset(struct bpf_cpumask, cpumask) : 0;
 }
 
+/* Word @w of the mask whose bits are at @addr. */
+static __always_inline bool read_word(__u64 addr, __u32 w, __u64 *out)
+{
+	return !bpf_probe_read_kernel(out, sizeof(*out), (const void *)(addr + (__u64)w * 8));
+}
+
 /*
  * struct cpuset as kernels build it: cpumask_var_t is a pointer with
  * CONFIG_CPUMASK_OFFSTACK (Debian) and a one-element array without, and
@@ -106,7 +112,7 @@ static __always_inline __u64 cpuset_cpus_addr(struct task_struct *p)
 	if (!addr)
 		return 0;
 	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words && !word; w++)
-		if (bpf_probe_read_kernel(&word, sizeof(word), (const void *)(addr + w * 8)))
+		if (!read_word(addr, w, &word))
 			return 0;
 	return word ? addr : 0;
 }
@@ -118,11 +124,6 @@ struct request_src {
 };
 
 #define REQUEST_ALL_CPUS (-1)
-
-static __always_inline bool read_word(__u64 addr, __u32 w, __u64 *out)
-{
-	return !bpf_probe_read_kernel(out, sizeof(*out), (const void *)(addr + (__u64)w * 8));
-}
 
 /* Word @w of the request, with the bits beyond the possible CPUs cleared. */
 static __always_inline bool request_word(const struct request_src *rq, __u32 w, __u64 *out)
