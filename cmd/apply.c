@@ -198,6 +198,8 @@ static int apply_policy(const struct guard *g, const struct policy *p)
 		return -EIO;
 	next.active_gen = !st.active_gen;
 	next.entries = p->nentries;
+	next.follow = 1u << next.active_gen;
+	next.version = st.version + 1;
 
 	/* Leftovers of an interrupted apply live in the inactive generation. */
 	if (wait_for_checks() || (err = clear_generation(g->policy_map, next.active_gen)) ||

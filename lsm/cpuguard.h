@@ -58,6 +58,7 @@ struct policy_value {
 	CPUGUARD_KPTR(bpf_cpumask, mask); /* referenced; shared by a named set */
 	__u32 mode;                       /* enum cpuguard_mode */
 	__u32 set_id;                     /* the set it was installed from */
+	__u64 cgroup_id;                  /* the key's: proves an element was not reused */
 };
 
 /* meta_map: what the operator wrote, for `show`; never read by checks. */
@@ -76,7 +77,9 @@ struct set_value {
 /* state_map[0] */
 struct cpuguard_state {
 	__u32 active_gen; /* 0 or 1: the generation checks read */
-	__u32 entries;    /* cgroups in the active generation; 0 = nothing to judge */
+	__u32 entries;    /* policy lines in the active generation; 0 = nothing to judge */
+	__u32 follow;     /* bit g: new cgroups are installed into generation g */
+	__u32 version;    /* + 1 on every switch of generation */
 };
 
 /* stats_map: per-CPU counters, indexed so that adding one is one line here.

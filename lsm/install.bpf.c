@@ -93,6 +93,7 @@ int policy_install(struct policy_install_args *args)
 	/* Only the generation not in force is written: no check reads it. */
 	entry->mode = args->mode;
 	entry->set_id = args->set_id;
+	entry->cgroup_id = args->cgroup_id;
 	/* A recycled map value may still hold an old mask (Linux 7.2+). */
 	old = bpf_kptr_xchg(&entry->mask, ref);
 	if (old)

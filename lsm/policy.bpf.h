@@ -59,6 +59,28 @@ static __always_inline __u64 policy_mask_addr(struct policy_value *policy)
 	return mask ? mask + bpf_core_field_offset(struct bpf_cpumask, cpumask) : 0;
 }
 
+/*
+ * The mode and mask address of @policy, the entry found for cgroup @cgid.
+ * An entry deleted by cgroup_rmdir (path.bpf.c) while this run holds it
+ * can be reused at once for another cgroup's entry, with another set. The
+ * owner is read again after the mask: if it is still @cgid, both reads came
+ * from @cgid's entry (x86 does not reorder loads; the compiler is told not
+ * to). If not, the mask is unreadable and the mode enforce: refused.
+ */
+static __always_inline __u64 policy_mask(struct policy_value *policy, __u64 cgid, __u32 *mode)
+{
+	__u64 addr;
+
+	*mode = *(volatile __u32 *)&policy->mode;
+	addr = policy_mask_addr(policy);
+	asm volatile("" ::: "memory");
+	if (*(volatile __u64 *)&policy->cgroup_id != cgid) {
+		*mode = CPUGUARD_ENFORCE;
+		return 0;
+	}
+	return addr;
+}
+
 /* Word @w of the mask whose bits are at @addr. */
 static __always_inline bool read_word(__u64 addr, __u32 w, __u64 *out)
 {

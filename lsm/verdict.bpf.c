@@ -33,8 +33,7 @@ int BPF_PROG(judge_affinity_request, struct task_struct *p)
 	policy = policy_in_force(p, &j.policy_cgid);
 	if (!policy)
 		return 0;
-	mode = policy->mode;
-	j.allowed = policy_mask_addr(policy);
+	j.allowed = policy_mask(policy, j.policy_cgid, &mode);
 	j.rq.addr = take_request(CPUGUARD_KIND_AFFINITY, CAPTURE_AFFINITY_0);
 	if (!j.rq.addr)
 		return verdict(&j, p, UNREADABLE, mode);
@@ -63,8 +62,7 @@ int BPF_PROG(judge_sqpoll)
 	policy = policy_in_force(cur, &j.policy_cgid);
 	if (!policy)
 		return 0;
-	mode = policy->mode;
-	j.allowed = policy_mask_addr(policy);
+	j.allowed = policy_mask(policy, j.policy_cgid, &mode);
 	params = (struct io_uring_params *)take_request(CPUGUARD_KIND_SQPOLL, CAPTURE_SQPOLL_0);
 	if (!params || bpf_core_read(&flags, sizeof(flags), &params->flags))
 		return verdict(&j, cur, UNREADABLE, mode);
@@ -88,13 +86,14 @@ int BPF_PROG(report_iowq_affinity, struct io_uring_task *tctx, struct cpumask *m
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct judgement j = { .kind = CPUGUARD_KIND_IOWQ_AFF, .rq.addr = (__u64)mask };
 	struct policy_value *policy;
+	__u32 mode;
 
 	if (!mask) /* unregistering: back to the cpuset's CPUs */
 		return 0;
 	policy = policy_in_force(cur, &j.policy_cgid);
 	if (!policy)
 		return 0;
-	j.allowed = policy_mask_addr(policy);
+	j.allowed = policy_mask(policy, j.policy_cgid, &mode);
 	verdict(&j, cur, compare(&j.rq, j.allowed, 0), MODE_REPORT_ONLY);
 	return 0;
 }
