@@ -80,7 +80,7 @@ int cmd_check(const struct options *o)
 static int delete_keys(int map_fd, size_t key_size, bool (*keep)(const void *key, uint32_t arg),
 		       uint32_t arg)
 {
-	char *keys = NULL, *prev = NULL, next[sizeof(struct policy_key)];
+	char *keys = NULL, *prev = NULL, next[sizeof(struct path_key)];
 	size_t n = 0, cap = 0;
 	int err = 0;
 
@@ -124,6 +124,17 @@ static int clear_generation(int map_fd, uint32_t gen)
 	return delete_keys(map_fd, sizeof(struct policy_key), in_generation, gen);
 }
 
+static bool in_path_generation(const void *key, uint32_t gen)
+{
+	return ((const struct path_key *)key)->gen == gen;
+}
+
+/* The same for path_map. */
+static int clear_path_generation(int map_fd, uint32_t gen)
+{
+	return delete_keys(map_fd, sizeof(struct path_key), in_path_generation, gen);
+}
+
 /* set_map is staging: empty before and after every apply. Deleting an
  * entry releases the set's own reference to its mask. */
 static int clear_sets(int map_fd)
@@ -145,29 +156,53 @@ static int create_set(const struct guard *g, uint32_t set_id, const struct cg_cp
 	return err;
 }
 
-static int install_entry(const struct guard *g, const struct policy *p, const struct policy_entry *e,
+static uint32_t kernel_mode(const struct policy_entry *e)
+{
+	return (e->mode & POLICY_AUDIT ? CPUGUARD_AUDIT : CPUGUARD_ENFORCE) |
+	       (e->mode & POLICY_STRICT ? CPUGUARD_STRICT : 0);
+}
+
+/* Confine cgroup @cgroup_id in generation @gen with @e's set. */
+static int install_entry(const struct guard *g, const struct policy_entry *e, uint64_t cgroup_id,
 			 uint32_t set_id, uint32_t gen)
 {
 	struct policy_install_args a = {
-		.cgroup_id = e->cgroup_id,
+		.cgroup_id = cgroup_id,
 		.gen = gen,
 		.set_id = set_id,
-		.mode = (e->mode & POLICY_AUDIT ? CPUGUARD_AUDIT : CPUGUARD_ENFORCE) |
-			(e->mode & POLICY_STRICT ? CPUGUARD_STRICT : 0),
+		.mode = kernel_mode(e),
 	};
-	struct policy_key key = { .cgroup_id = e->cgroup_id, .gen = gen };
-	struct policy_meta meta = { 0 };
-	int err;
 
-	err = run_syscall_prog(g->policy_install, &a, sizeof(a)) ?: a.err;
-	if (err)
-		return err;
+	return run_syscall_prog(g->policy_install, &a, sizeof(a)) ?: a.err;
+}
+
+/* Write @e into path_map: what `show` reads, and where cgroups created at
+ * its path later get their mask from (install.bpf.c, follow_path). */
+static int install_path(const struct guard *g, const struct policy *p, const struct policy_entry *e,
+			uint32_t set_id, uint32_t gen)
+{
+	struct path_install_args a = {
+		.key.gen = gen,
+		.set_id = set_id,
+		.mode = kernel_mode(e),
+		.flags = e->optional ? CPUGUARD_PATH_OPTIONAL : 0,
+	};
+
+	_Static_assert(POLICY_PATH_MAX <= CPUGUARD_PATH_LEN_MAX, "paths the parser accepts can be followed");
+	if (strlen(e->path) > POLICY_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(a.key.path, e->path, strlen(e->path));
 	if (e->set >= 0)
-		snprintf(meta.set_name, sizeof(meta.set_name), "%s", p->sets[e->set].name);
-	return bpf_map_update_elem(g->meta_map, &key, &meta, BPF_ANY) ? -errno : 0;
+		snprintf(a.set_name, sizeof(a.set_name), "%s", p->sets[e->set].name);
+	return run_syscall_prog(g->path_install, &a, sizeof(a)) ?: a.err;
 }
 
 /* Named sets are set ids 0..nsets-1; an inline CPU list gets its own id. */
+static uint32_t set_id_of(const struct policy *p, size_t i)
+{
+	return p->entries[i].set >= 0 ? (uint32_t)p->entries[i].set : (uint32_t)(p->nsets + i);
+}
+
 static int write_generation(const struct guard *g, const struct policy *p, uint32_t gen)
 {
 	size_t i;
@@ -178,39 +213,112 @@ static int write_generation(const struct guard *g, const struct policy *p, uint3
 			return err;
 	for (i = 0; i < p->nentries; i++) {
 		const struct policy_entry *e = &p->entries[i];
-		uint32_t set_id = e->set >= 0 ? (uint32_t)e->set : (uint32_t)(p->nsets + i);
 
-		if (e->set < 0 && (err = create_set(g, set_id, &e->mask)))
+		if (e->set < 0 && (err = create_set(g, set_id_of(p, i), &e->mask)))
 			return err;
-		if ((err = install_entry(g, p, e, set_id, gen)))
+		if ((err = install_path(g, p, e, set_id_of(p, i), gen)))
+			return err;
+		if (e->cgroup_id && (err = install_entry(g, e, e->cgroup_id, set_id_of(p, i), gen)))
 			return err;
 	}
 	return 0;
 }
 
+/*
+ * Cgroups (re-)created at a policy path since the file was parsed, before
+ * the kernel side followed generation @gen: confine them here. A cgroup
+ * removed between parsing and write_generation() left an entry no cgroup
+ * will ever use (the kernel side removes entries only of generations it
+ * follows): drop it.
+ */
+static int confine_new_cgroups(const struct guard *g, const struct policy *p, uint32_t gen)
+{
+	struct policy_env env = { .cgroup_root = cgroup_root() };
+	char msg[256], buf[CGROUP_PATH_MAX];
+	int err;
+
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct policy_entry *e = &p->entries[i];
+		struct policy_key stale = { .cgroup_id = e->cgroup_id, .gen = gen };
+		uint64_t id = 0;
+
+		if (!policy_cgroup_resolve(&env, e->path, &id, msg, sizeof(msg)) && id == e->cgroup_id)
+			continue; /* confined by write_generation() */
+		if (e->cgroup_id && !cgroup_path_of(e->cgroup_id, buf, sizeof(buf)))
+			bpf_map_delete_elem(g->policy_map, &stale);
+		if (id && (err = install_entry(g, e, id, set_id_of(p, i), gen)))
+			return err;
+	}
+	return 0;
+}
+
+static int write_state(const struct guard *g, const struct cpuguard_state *st)
+{
+	uint32_t key = 0;
+
+	return bpf_map_update_elem(g->state_map, &key, st, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Generation @gen is about to be cleared and rewritten: the kernel side must
+ * not be installing into it (state.follow), and no run that read the old
+ * state may still be. After an interrupted apply, follow may name both.
+ */
+static int close_generation(const struct guard *g, struct cpuguard_state *st, uint32_t gen)
+{
+	int err;
+
+	if (!(st->follow & (1u << gen)))
+		return 0;
+	st->follow &= ~(1u << gen);
+	if ((err = write_state(g, st)))
+		return err;
+	return wait_for_checks();
+}
+
+/*
+ * The order matters for cgroups created while apply runs:
+ *  1. the inactive generation G' is closed to the kernel side and cleared;
+ *  2. G' is written: every policy line into path_map, every existing
+ *     cgroup into policy_map;
+ *  3. G' is opened: from here the kernel side confines new cgroups in both
+ *     generations; the wait makes sure every later mkdir sees that;
+ *  4. cgroups created between parsing and 3 are found and confined;
+ *  5. the switch, which also closes the old generation, and after a wait,
+ *     its removal.
+ * A cgroup created at any moment is confined in G' by the kernel (after 3)
+ * or by apply (before 3: it exists at 4, or was removed again).
+ */
 static int apply_policy(const struct guard *g, const struct policy *p)
 {
 	struct cpuguard_state st, next;
-	uint32_t key = 0;
+	uint32_t gen;
 	int err = 0;
 
 	if (guard_read_state(g, &st))
 		return -EIO;
-	next.active_gen = !st.active_gen;
-	next.entries = p->nentries;
-	next.follow = 1u << next.active_gen;
-	next.version = st.version + 1;
+	gen = !st.active_gen;
 
 	/* Leftovers of an interrupted apply live in the inactive generation. */
-	if (wait_for_checks() || (err = clear_generation(g->policy_map, next.active_gen)) ||
-	    (err = clear_generation(g->meta_map, next.active_gen)) || (err = clear_sets(g->set_map)))
+	if ((err = close_generation(g, &st, gen)) || wait_for_checks() ||
+	    (err = clear_generation(g->policy_map, gen)) || (err = clear_path_generation(g->path_map, gen)) ||
+	    (err = clear_sets(g->set_map)))
 		return err ?: -EIO;
-	err = write_generation(g, p, next.active_gen);
-	if (err)
+	if ((err = write_generation(g, p, gen)))
 		return err;
+	st.follow |= 1u << gen;
+	if ((err = write_state(g, &st)) || (err = wait_for_checks()) || (err = confine_new_cgroups(g, p, gen)))
+		return err;
+
 	/* The switch: from here on every check reads the new generation. */
-	if (bpf_map_update_elem(g->state_map, &key, &next, BPF_ANY))
-		return -errno;
+	next = (struct cpuguard_state){
+		.active_gen = gen,
+		.entries = p->nentries,
+		.follow = 1u << gen,
+		.version = st.version + 1,
+	};
+	if ((err = write_state(g, &next)))
+		return err;
 	/* Old entries go only once no check can still be reading them; if
 	 * that cannot be known they stay, and the next apply clears them. */
 	err = wait_for_checks();
@@ -222,7 +330,7 @@ static int apply_policy(const struct guard *g, const struct policy *p)
 	}
 	clear_sets(g->set_map);
 	clear_generation(g->policy_map, st.active_gen);
-	clear_generation(g->meta_map, st.active_gen);
+	clear_path_generation(g->path_map, st.active_gen);
 	return 0;
 }
 

@@ -46,11 +46,14 @@ struct options {
 	X(set_map, "set_map", MAP, maps.set_map)                                  \
 	X(state_map, "state_map", MAP, maps.state_map)                            \
 	X(stats_map, "stats_map", MAP, maps.stats_map)                            \
-	X(meta_map, "meta_map", MAP, maps.meta_map)                               \
+	X(path_map, "path_map", MAP, maps.path_map)                               \
 	X(events, "events", MAP, maps.events)                                     \
 	X(set_create, "prog_set_create", PROG, progs.set_create)                  \
 	X(policy_install, "prog_policy_install", PROG, progs.policy_install)      \
 	X(policy_read, "prog_policy_read", PROG, progs.policy_read)               \
+	X(path_install, "prog_path_install", PROG, progs.path_install)            \
+	X(link_follow_path, "link_follow_path", LINK, links.follow_path)         \
+	X(link_forget_cgroup, "link_forget_cgroup", LINK, links.forget_cgroup)   \
 	X(link_capture_affinity_0, "link_capture_affinity_0", LINK, links.cap_affinity_0) \
 	X(link_capture_affinity_1, "link_capture_affinity_1", LINK, links.cap_affinity_1) \
 	X(link_capture_affinity_2, "link_capture_affinity_2", LINK, links.cap_affinity_2) \
@@ -159,7 +162,10 @@ void guard_close(struct guard *g);
 int guard_read_state(const struct guard *g, struct cpuguard_state *st);
 int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum);
 int guard_capture_skips(const char *pin_dir, uint64_t *skips);
-int guard_read_mask(const struct guard *g, uint64_t cgroup_id, uint32_t gen, struct cg_cpumask *out);
+/* The mask of cgroup @cgroup_id in generation @gen, or with @cgroup_id 0,
+ * that of the policy line for @path. */
+int guard_read_mask(const struct guard *g, uint64_t cgroup_id, const char *path, uint32_t gen,
+		    struct cg_cpumask *out);
 int run_syscall_prog(int prog_fd, void *args, size_t size);
 int wait_for_checks(void);
 /* Take the exclusive lock on the pin directory, waiting at most @wait

@@ -454,7 +454,8 @@ int run_syscall_prog(int prog_fd, void *args, size_t size)
 	return 0;
 }
 
-int guard_read_mask(const struct guard *g, uint64_t cgroup_id, uint32_t gen, struct cg_cpumask *out)
+int guard_read_mask(const struct guard *g, uint64_t cgroup_id, const char *path, uint32_t gen,
+		    struct cg_cpumask *out)
 {
 	struct policy_read_args *a = calloc(1, sizeof(*a));
 	int err;
@@ -463,6 +464,8 @@ int guard_read_mask(const struct guard *g, uint64_t cgroup_id, uint32_t gen, str
 		return -ENOMEM;
 	a->cgroup_id = cgroup_id;
 	a->gen = gen;
+	if (!cgroup_id && path)
+		strncpy(a->path, path, sizeof(a->path) - 1);
 	err = run_syscall_prog(g->policy_read, a, sizeof(*a));
 	if (!err)
 		err = a->err;

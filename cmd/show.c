@@ -7,13 +7,27 @@
 #include <bpf/bpf.h>
 #include "cpuguard.h"
 #include "json.h"
+#include "policy.h"
+
+/* What became of a policy line's path (path_map) in the kernel. */
+enum entry_state {
+	STATE_ACTIVE,     /* its cgroup exists and is confined */
+	STATE_WAITING,    /* no cgroup at the path: confined when one is created */
+	STATE_UNCONFINED, /* a cgroup exists there but has no entry: see "error" */
+};
+
+static const char *const state_names[] = { "active", "waiting", "unconfined" };
 
 struct shown {
-	uint64_t cgroup_id;
-	char *path; /* NULL: the cgroup was removed */
+	uint64_t cgroup_id; /* 0 unless active or unconfined */
+	char *path;
 	char *cpus;
 	char set[CPUGUARD_NAME_MAX];
 	uint32_t mode;
+	enum entry_state state;
+	bool optional;
+	uint64_t followed; /* cgroups created at the path and confined by the kernel */
+	int error;         /* the last such confinement that failed */
 };
 
 static void free_shown(struct shown *v, size_t n)
@@ -27,61 +41,76 @@ static void free_shown(struct shown *v, size_t n)
 
 static int by_path(const void *a, const void *b)
 {
-	const struct shown *x = a, *y = b;
-
-	if (!x->path || !y->path)
-		return !x->path - !y->path;
-	return strcmp(x->path, y->path);
+	return strcmp(((const struct shown *)a)->path, ((const struct shown *)b)->path);
 }
 
-/* Read the generation in force back from the kernel: the masks through
- * the policy_read program, the mode from the entry, the set name from
- * meta_map. */
+/* One policy line: its state now, and the CPUs the kernel holds for it
+ * (the cgroup's entry when there is one, else the line's own mask). */
+static int describe(const struct guard *g, const struct path_key *key, const struct path_value *line,
+		    struct shown *s)
+{
+	struct policy_env env = { .cgroup_root = cgroup_root() };
+	struct policy_key pk = { .gen = key->gen };
+	struct policy_value pv;
+	struct cg_cpumask mask;
+	char msg[256], buf[CPUGUARD_MAX_CPUS * 6];
+	uint64_t id = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!(s->path = strndup(key->path, sizeof(key->path))))
+		return -ENOMEM;
+	s->mode = line->mode;
+	s->optional = line->flags & CPUGUARD_PATH_OPTIONAL;
+	s->followed = line->followed;
+	s->error = line->error;
+	memcpy(s->set, line->set_name, sizeof(s->set));
+	s->set[sizeof(s->set) - 1] = 0;
+	s->state = STATE_WAITING;
+	if (!policy_cgroup_resolve(&env, s->path, &id, msg, sizeof(msg))) {
+		pk.cgroup_id = id;
+		s->cgroup_id = id;
+		s->state = bpf_map_lookup_elem(g->policy_map, &pk, &pv) ? STATE_UNCONFINED : STATE_ACTIVE;
+	}
+	if (guard_read_mask(g, s->state == STATE_ACTIVE ? id : 0, s->path, key->gen, &mask))
+		return -EAGAIN; /* replaced under us by a concurrent apply */
+	cpulist_format(&mask, buf, sizeof(buf));
+	return (s->cpus = strdup(buf)) ? 0 : -ENOMEM;
+}
+
+/* Read the generation in force back from the kernel: every policy line of
+ * path_map, with the state of its cgroup. */
 static int collect(const struct guard *g, struct shown **out, size_t *n)
 {
-	struct policy_key key, next;
+	struct path_key key, next;
+	struct path_value line;
 	struct cpuguard_state st;
 	struct shown *v = NULL;
 	size_t len = 0, cap = 0;
 	void *prev = NULL;
+	int err;
 
 	if (guard_read_state(g, &st))
 		return -1;
-	while (!bpf_map_get_next_key(g->policy_map, prev, &next)) {
+	while (!bpf_map_get_next_key(g->path_map, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (key.gen != st.active_gen)
+		if (key.gen != st.active_gen || bpf_map_lookup_elem(g->path_map, &key, &line))
 			continue;
 		if (len == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct shown *t = realloc(v, cap * sizeof(*t));
+			struct shown *t = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*t));
+
 			if (!t)
 				goto fail;
 			v = t;
 		}
-		struct shown *s = &v[len];
-		struct policy_value val;
-		struct policy_meta meta = { 0 };
-		struct cg_cpumask mask;
-
-		memset(s, 0, sizeof(*s));
-		if (bpf_map_lookup_elem(g->policy_map, &key, &val) ||
-		    guard_read_mask(g, key.cgroup_id, key.gen, &mask))
-			continue; /* replaced under us by a concurrent apply */
-		bpf_map_lookup_elem(g->meta_map, &key, &meta);
-		s->cgroup_id = key.cgroup_id;
-		static char pbuf[CGROUP_PATH_MAX];
-		const char *path = cgroup_path_of(key.cgroup_id, pbuf, sizeof(pbuf));
-		if (path && !(s->path = strdup(path)))
-			goto fail;
-		s->mode = val.mode;
-		static char buf[CPUGUARD_MAX_CPUS * 6];
-		cpulist_format(&mask, buf, sizeof(buf));
-		if (!(s->cpus = strdup(buf)))
-			goto fail;
-		memcpy(s->set, meta.set_name, sizeof(s->set));
-		s->set[sizeof(s->set) - 1] = 0;
+		err = describe(g, &key, &line, &v[len]);
+		if (err == -EAGAIN) {
+			free(v[len].path);
+			continue;
+		}
 		len++;
+		if (err)
+			goto fail;
 	}
 	qsort(v, len, sizeof(*v), by_path);
 	*out = v;
@@ -117,7 +146,11 @@ static int show_json(const struct shown *v, size_t n)
 		jw_key(&j, "cgroup");
 		jw_str(&j, v[i].path);
 		jw_key(&j, "cgroup_id");
-		jw_u64(&j, v[i].cgroup_id);
+		if (v[i].cgroup_id)
+			jw_u64(&j, v[i].cgroup_id);
+		else
+			jw_null(&j);
+
 		jw_key(&j, "cpus");
 		jw_str(&j, v[i].cpus);
 		jw_key(&j, "set");
@@ -126,6 +159,17 @@ static int show_json(const struct shown *v, size_t n)
 		jw_str(&j, mode_name(v[i].mode));
 		jw_key(&j, "strict");
 		jw_bool(&j, v[i].mode & CPUGUARD_STRICT);
+		jw_key(&j, "state");
+		jw_str(&j, state_names[v[i].state]);
+		jw_key(&j, "optional");
+		jw_bool(&j, v[i].optional);
+		jw_key(&j, "followed");
+		jw_u64(&j, v[i].followed);
+		jw_key(&j, "error");
+		if (v[i].error)
+			jw_str(&j, strerror(-v[i].error));
+		else
+			jw_null(&j);
 		jw_end(&j);
 	}
 	jw_end(&j);
@@ -136,33 +180,45 @@ static int show_json(const struct shown *v, size_t n)
 
 static void show_table(const struct shown *v, size_t n)
 {
-	int wpath = 6, wcpus = 4, wset = 3, wmode = 7;
+	int wpath = 6, wcpus = 4, wset = 3, wmode = 7, wstate = 7;
 	char **paths = calloc(n ? n : 1, sizeof(*paths));
 
 	if (!paths)
 		return;
 	/* Names are bytes: escape them before they reach a terminal. */
 	for (size_t i = 0; i < n; i++) {
-		size_t len = v[i].path ? strlen(v[i].path) : 0, cap = 4 * len + 1;
+		size_t len = strlen(v[i].path), cap = 4 * len + 1;
 
-		paths[i] = v[i].path ? malloc(cap) : NULL;
-		if (paths[i])
+		if ((paths[i] = malloc(cap)))
 			cg_escape_bytes(paths[i], cap, v[i].path, len);
 	}
 	for (size_t i = 0; i < n; i++) {
-		int lp = paths[i] ? (int)strlen(paths[i]) : 9;
+		int lp = paths[i] ? (int)strlen(paths[i]) : 1;
 		int lc = strlen(v[i].cpus), ls = strlen(v[i].set), lm = strlen(mode_text(v[i].mode));
+		int lt = strlen(state_names[v[i].state]) + (v[i].optional ? 9 : 0);
 
 		wpath = lp > wpath ? lp : wpath;
 		wcpus = lc > wcpus ? lc : wcpus;
 		wset = ls > wset ? ls : wset;
 		wmode = lm > wmode ? lm : wmode;
+		wstate = lt > wstate ? lt : wstate;
 	}
-	printf("%-*s  %-*s  %-*s  %-*s  %s\n", wpath, "CGROUP", wcpus, "CPUS", wset, "SET", wmode, "MODE", "ID");
+	printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wpath, "CGROUP", wcpus, "CPUS", wset, "SET", wmode, "MODE",
+	       wstate, "STATE", "ID");
+	for (size_t i = 0; i < n; i++) {
+		char state[32], id[24] = "-";
+
+		snprintf(state, sizeof(state), "%s%s", state_names[v[i].state], v[i].optional ? ",optional" : "");
+		if (v[i].cgroup_id)
+			snprintf(id, sizeof(id), "%llu", (unsigned long long)v[i].cgroup_id);
+		printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wpath, paths[i] ? paths[i] : "?", wcpus, v[i].cpus,
+		       wset, v[i].set[0] ? v[i].set : "-", wmode, mode_text(v[i].mode), wstate, state, id);
+	}
 	for (size_t i = 0; i < n; i++)
-		printf("%-*s  %-*s  %-*s  %-*s  %llu\n", wpath, paths[i] ? paths[i] : "(removed)", wcpus,
-		       v[i].cpus, wset, v[i].set[0] ? v[i].set : "-", wmode, mode_text(v[i].mode),
-		       (unsigned long long)v[i].cgroup_id);
+		if (v[i].state == STATE_UNCONFINED)
+			printf("warning: %s exists but is not confined (%s): apply the policy again\n",
+			       paths[i] ? paths[i] : "?",
+			       v[i].error ? strerror(-v[i].error) : "created while cpuguard did not follow it");
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
@@ -210,7 +266,22 @@ struct report {
 	struct cpuguard_stats s;
 	bool skips_known;         /* the capture programs' recursion misses were read */
 	uint64_t skips;
+	size_t states[3];         /* policy lines per enum entry_state */
 };
+
+/* How many policy lines are active, waiting and unconfined. */
+static int count_states(const struct guard *g, size_t states[3])
+{
+	struct shown *v;
+	size_t n;
+
+	if (collect(g, &v, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		states[v[i].state]++;
+	free_shown(v, n);
+	return 0;
+}
 
 static bool same_build(const struct report *r)
 {
@@ -241,6 +312,13 @@ static int status_json(const struct report *r)
 		jw_u64(&j, r->st.entries);
 	else
 		jw_null(&j);
+	for (int i = 0; i < 3; i++) {
+		jw_key(&j, state_names[i]);
+		if (r->loaded)
+			jw_u64(&j, r->states[i]);
+		else
+			jw_null(&j);
+	}
 #define COUNTER_JSON(id, name, desc)                              \
 	jw_key(&j, #name);                                        \
 	if (r->loaded)                                            \
@@ -321,7 +399,11 @@ static void status_text(const struct report *r)
 	}
 	if (!r->loaded)
 		return;
-	printf("entries:  %u\n", r->st.entries);
+	printf("entries:  %u (%zu active, %zu waiting for their cgroup", r->st.entries, r->states[STATE_ACTIVE],
+	       r->states[STATE_WAITING]);
+	if (r->states[STATE_UNCONFINED])
+		printf(", %zu NOT confined: see cpuguard show", r->states[STATE_UNCONFINED]);
+	printf(")\n");
 #define COUNTER_TEXT(id, name, desc)                                                    \
 	printf("%-9s %llu (%s)\n", #name ":", (unsigned long long)r->s.cnt[CPUGUARD_CNT_##id], desc);
 	CPUGUARD_COUNTERS(COUNTER_TEXT)
@@ -356,7 +438,8 @@ int cmd_status(const struct options *o)
 		case GUARD_LOADED:
 			r.loaded = !guard_open(o, &g, false);
 			if (r.loaded) {
-				if (guard_read_state(&g, &r.st) || guard_read_stats(&g, &r.s)) {
+				if (guard_read_state(&g, &r.st) || guard_read_stats(&g, &r.s) ||
+				    count_states(&g, r.states)) {
 					errorf("cpuguard status: cannot read the counters");
 					rc = -1;
 				}
@@ -411,17 +494,22 @@ int read_policy_in_force(const struct guard *g, struct entry_in_force **out, siz
 		free_shown(v, len);
 		return -1;
 	}
+	size_t k = 0;
+
 	for (size_t i = 0; i < len; i++) {
-		e[i].cgroup_id = v[i].cgroup_id;
-		e[i].mode = v[i].mode;
-		e[i].path = v[i].path; /* taken over */
+		if (v[i].state != STATE_ACTIVE)
+			continue; /* no cgroup, or not one the kernel confines */
+		e[k].cgroup_id = v[i].cgroup_id;
+		e[k].mode = v[i].mode;
+		e[k].path = v[i].path; /* taken over */
 		v[i].path = NULL;
-		if (cpulist_parse(v[i].cpus, &e[i].mask, CG_MAX_CPUS, NULL, NULL, 0))
-			cg_cpumask_zero(&e[i].mask); /* an empty set: never written by apply */
+		if (cpulist_parse(v[i].cpus, &e[k].mask, CG_MAX_CPUS, NULL, NULL, 0))
+			cg_cpumask_zero(&e[k].mask); /* an empty set: never written by apply */
+		k++;
 	}
 	free_shown(v, len);
 	*out = e;
-	*n = len;
+	*n = k;
 	return 0;
 }
 

@@ -70,12 +70,15 @@ CPUGUARD_MAP(policy_map,
 	__type(key, struct policy_key);
 	__type(value, struct policy_value););
 
-/* meta_map: what the operator wrote, for `show`; written by user space. */
-CPUGUARD_MAP(meta_map,
+/* path_map[{generation, path}]: the policy as written; each entry's mask
+ * is where cgroups created at its path get their reference (install.bpf.c).
+ * Not preallocated: its keys are large, and only apply writes it. */
+CPUGUARD_MAP(path_map,
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 2 * CPUGUARD_MAX_ENTRIES);
-	__type(key, struct policy_key);
-	__type(value, struct policy_meta););
+	__type(key, struct path_key);
+	__type(value, struct path_value););
 
 /* set_map: staging for one apply (install.bpf.c). */
 CPUGUARD_MAP(set_map,

@@ -61,9 +61,33 @@ struct policy_value {
 	__u64 cgroup_id;                  /* the key's: proves an element was not reused */
 };
 
-/* meta_map: what the operator wrote, for `show`; never read by checks. */
 #define CPUGUARD_NAME_MAX 64
-struct policy_meta {
+
+/*
+ * path_map: the policy as written, per generation: one entry per policy
+ * line, keyed by the cgroup's path in the cgroup2 hierarchy ("/a/b", as
+ * the kernel's cgroup_mkdir tracepoint gives it). When a cgroup is created
+ * at such a path, the kernel side confines it (install.bpf.c, follow_path)
+ * before it becomes visible; `show` reads the set name and state here.
+ */
+#define CPUGUARD_PATH_MAX 256 /* bytes with the NUL; longer paths cannot be followed */
+#define CPUGUARD_PATH_LEN_MAX (CPUGUARD_PATH_MAX - 2) /* a read of 255 may be truncated */
+struct path_key {
+	__u32 gen;
+	char path[CPUGUARD_PATH_MAX]; /* NUL-padded */
+};
+
+enum path_flags {
+	CPUGUARD_PATH_OPTIONAL = 1 << 0, /* the path need not exist at apply */
+};
+
+struct path_value {
+	CPUGUARD_KPTR(bpf_cpumask, mask); /* referenced; each cgroup created here gets its own */
+	__u32 mode;                       /* enum cpuguard_mode */
+	__u32 flags;                      /* enum path_flags */
+	__u64 followed;                   /* cgroups created here and confined by the kernel */
+	__s32 error;                      /* the last such confinement that failed, 0: none */
+	__u32 pad;
 	char set_name[CPUGUARD_NAME_MAX]; /* "" for an inline CPU list */
 };
 
@@ -164,10 +188,22 @@ struct policy_install_args {
 	__s32 err;
 };
 
+struct path_install_args {
+	struct path_key key;
+	__u32 set_id;
+	__u32 mode;
+	__u32 flags;
+	__s32 err;
+	char set_name[CPUGUARD_NAME_MAX];
+};
+
+/* Read a mask back: policy_map[{cgroup_id, gen}], or path_map[{gen, path}]
+ * when cgroup_id is 0. */
 struct policy_read_args {
 	__u64 cgroup_id;
 	__u32 gen;
 	__s32 err;
+	char path[CPUGUARD_PATH_MAX];
 	__u64 bits[CPUGUARD_MAX_WORDS];
 };
 

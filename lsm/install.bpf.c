@@ -55,13 +55,85 @@ int set_create(struct set_create_args *args)
 	return 0;
 }
 
-/* Give one cgroup of generation @gen its own reference to a set's mask. */
+/*
+ * A new reference to the mask in @slot, a kptr field of a map value. The
+ * verifier refuses bpf_cpumask_acquire() on a kptr merely loaded from a map
+ * (an RCU pointer): take the mask out to own it, acquire a second reference
+ * and put the first back. Callers make sure nothing else exchanges @slot
+ * meanwhile: apply's programs run one at a time, and follow_path never
+ * touches a generation apply is writing (state.follow).
+ */
+static __always_inline struct bpf_cpumask *take_ref(struct bpf_cpumask __kptr **slot)
+{
+	struct bpf_cpumask *mask, *ref, *old;
+
+	mask = bpf_kptr_xchg(slot, NULL);
+	if (!mask)
+		return NULL;
+	ref = bpf_cpumask_acquire(mask);
+	old = bpf_kptr_xchg(slot, mask);
+	if (old)
+		bpf_cpumask_release(old);
+	return ref;
+}
+
+/* Confine cgroup @cgid in generation @gen to @ref (consumed). An existing
+ * entry is changed in place, never replaced: a replaced element would have
+ * no mask until the exchange below, and a check reading it would refuse. */
+static __always_inline int store_entry(__u64 cgid, __u32 gen, struct bpf_cpumask *ref, __u32 mode, __u32 set_id)
+{
+	struct policy_key key = { .cgroup_id = cgid, .gen = gen };
+	struct policy_value init = { .mode = mode, .set_id = set_id, .cgroup_id = cgid }, *entry;
+	struct bpf_cpumask *old;
+	long err = 0;
+
+	entry = bpf_map_lookup_elem(&policy_map, &key);
+	if (!entry) {
+		err = bpf_map_update_elem(&policy_map, &key, &init, BPF_NOEXIST);
+		entry = bpf_map_lookup_elem(&policy_map, &key);
+	}
+	if (!entry) {
+		bpf_cpumask_release(ref);
+		return err ?: -ENOMEM;
+	}
+	entry->mode = mode;
+	entry->set_id = set_id;
+	entry->cgroup_id = cgid;
+	/* A recycled map value may still hold an old mask (Linux 7.2+). */
+	old = bpf_kptr_xchg(&entry->mask, ref);
+	if (old)
+		bpf_cpumask_release(old);
+	return 0;
+}
+
+/* Give one cgroup of generation @gen its own reference to a set's mask.
+ * Only the generation not in force is written: no check reads it. */
 SEC("syscall")
 int policy_install(struct policy_install_args *args)
 {
-	struct policy_key key = { .cgroup_id = args->cgroup_id, .gen = args->gen };
-	struct policy_value init = {}, *entry;
-	struct bpf_cpumask *mask, *ref, *old;
+	struct bpf_cpumask *ref;
+	struct set_value *set;
+	__u32 set_id = args->set_id;
+
+	args->err = -ENOENT;
+	set = bpf_map_lookup_elem(&set_map, &set_id);
+	if (!set)
+		return 0;
+	ref = take_ref(&set->mask);
+	if (!ref)
+		return 0;
+	args->err = store_entry(args->cgroup_id, args->gen, ref, args->mode, set_id);
+	return 0;
+}
+
+/* Write one policy line into path_map: its own reference to its set's mask,
+ * from which every cgroup later created at the path gets one. */
+SEC("syscall")
+int path_install(struct path_install_args *args)
+{
+	struct path_key key;
+	struct path_value init = { .mode = args->mode, .flags = args->flags }, *entry;
+	struct bpf_cpumask *ref, *old;
 	struct set_value *set;
 	__u32 set_id = args->set_id;
 	long err;
@@ -70,31 +142,19 @@ int policy_install(struct policy_install_args *args)
 	set = bpf_map_lookup_elem(&set_map, &set_id);
 	if (!set)
 		return 0;
-	/* Take the set's mask out to hold an owned reference, acquire a second
-	 * one for the entry, and put the set's back. */
-	mask = bpf_kptr_xchg(&set->mask, NULL);
-	if (!mask)
+	/* The context cannot be a map key on 6.12 (KERNEL-NOTES). */
+	if (bpf_probe_read_kernel(&key, sizeof(key), &args->key))
 		return 0;
-	ref = bpf_cpumask_acquire(mask);
-	old = bpf_kptr_xchg(&set->mask, mask);
-	if (old)
-		bpf_cpumask_release(old);
-
-	entry = bpf_map_lookup_elem(&policy_map, &key);
+	err = bpf_map_update_elem(&path_map, &key, &init, BPF_ANY);
+	entry = bpf_map_lookup_elem(&path_map, &key);
 	if (!entry) {
-		err = bpf_map_update_elem(&policy_map, &key, &init, BPF_NOEXIST);
-		entry = bpf_map_lookup_elem(&policy_map, &key);
-		if (!entry) {
-			bpf_cpumask_release(ref);
-			args->err = err ?: -ENOMEM;
-			return 0;
-		}
+		args->err = err ?: -ENOMEM;
+		return 0;
 	}
-	/* Only the generation not in force is written: no check reads it. */
-	entry->mode = args->mode;
-	entry->set_id = args->set_id;
-	entry->cgroup_id = args->cgroup_id;
-	/* A recycled map value may still hold an old mask (Linux 7.2+). */
+	__builtin_memcpy(entry->set_name, args->set_name, sizeof(entry->set_name));
+	ref = take_ref(&set->mask);
+	if (!ref)
+		return 0;
 	old = bpf_kptr_xchg(&entry->mask, ref);
 	if (old)
 		bpf_cpumask_release(old);
@@ -102,21 +162,101 @@ int policy_install(struct policy_install_args *args)
 	return 0;
 }
 
-/* Read back the mask a cgroup is confined to, as the kernel holds it. */
+/*
+ * A cgroup created at a path the policy names is confined here, before any
+ * task can enter it: the tracepoint fires after the cgroup is set up and
+ * before kernfs_activate() makes it visible, with cgroup_mutex held (so
+ * every run of this program is serialised, and none is skipped by the
+ * tracing recursion guard) and interrupts off. It installs the entry into
+ * every generation state.follow names: during an apply, both.
+ */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(follow_path, struct cgroup *cgrp, const char *path)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 zero = 0;
+	struct cpuguard_state *state = bpf_map_lookup_elem(&state_map, &zero);
+	struct path_key key = {};
+	struct path_value *line;
+	struct bpf_cpumask *ref;
+	__u32 follow;
+	long n;
+
+	if (!state || !(follow = state->follow))
+		return 0;
+	/* Only the cgroup2 hierarchy: every task's dfl_cgrp lies in it. */
+	if (cgrp->root != cur->cgroups->dfl_cgrp->root)
+		return 0;
+	n = bpf_probe_read_kernel_str(key.path, sizeof(key.path), path);
+	if (n <= 0 || n > CPUGUARD_PATH_LEN_MAX + 1)
+		return 0; /* longer than any path apply accepts */
+	for (__u32 gen = 0; gen < 2; gen++) {
+		if (!(follow & (1u << gen)))
+			continue;
+		key.gen = gen;
+		line = bpf_map_lookup_elem(&path_map, &key);
+		if (!line)
+			continue;
+		ref = take_ref(&line->mask);
+		line->error = ref ? store_entry(cgrp->kn->id, gen, ref, line->mode, 0) : -ENOENT;
+		if (!line->error)
+			__sync_fetch_and_add(&line->followed, 1);
+	}
+	return 0;
+}
+
+/*
+ * A removed cgroup's entries go with it: its id is never used again, and
+ * the map must not fill up as services restart. The cgroup has no task and
+ * no child left, so no verdict can find it from now on; one that found it
+ * just before sees the element change and refuses (policy_mask()).
+ */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(forget_cgroup, struct cgroup *cgrp, const char *path)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct policy_key key = { .cgroup_id = cgrp->kn->id };
+
+	if (cgrp->root != cur->cgroups->dfl_cgrp->root)
+		return 0;
+	for (__u32 gen = 0; gen < 2; gen++) {
+		key.gen = gen;
+		bpf_map_delete_elem(&policy_map, &key);
+	}
+	return 0;
+}
+
+/* Read back the mask a cgroup is confined to, as the kernel holds it, or
+ * (cgroup_id 0) the mask of a policy line in path_map. */
 SEC("syscall")
 int policy_read(struct policy_read_args *args)
 {
 	struct policy_key key = { .cgroup_id = args->cgroup_id, .gen = args->gen };
-	struct policy_value *entry;
+	struct path_key pkey;
+	struct bpf_cpumask **slot = NULL;
 	__u64 mask = 0;
 
 	args->err = -ENOENT;
-	entry = bpf_map_lookup_elem(&policy_map, &key);
-	if (!entry)
+	if (args->cgroup_id) {
+		struct policy_value *entry = bpf_map_lookup_elem(&policy_map, &key);
+
+		if (entry)
+			slot = &entry->mask;
+	} else {
+		struct path_value *line;
+
+		if (bpf_probe_read_kernel(&pkey.path, sizeof(pkey.path), args->path))
+			return 0;
+		pkey.gen = args->gen;
+		line = bpf_map_lookup_elem(&path_map, &pkey);
+		if (line)
+			slot = &line->mask;
+	}
+	if (!slot)
 		return 0;
 	/* A syscall program is sleepable: read the kptr under RCU. */
 	bpf_rcu_read_lock();
-	bpf_probe_read_kernel(&mask, sizeof(mask), &entry->mask);
+	bpf_probe_read_kernel(&mask, sizeof(mask), slot);
 	/* The context takes only stores at constant offsets. */
 #pragma clang loop unroll(full)
 	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS; w++) {

@@ -71,9 +71,10 @@ int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64
 		name[n] = '\0';
 		next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0) {
-			if (errno == ENOENT || errno == ENOTDIR)
+			if (errno == ENOENT || errno == ENOTDIR) {
 				snprintf(err, errlen, "no such cgroup");
-			else
+				rc = POLICY_NO_CGROUP;
+			} else
 				snprintf(err, errlen, "cannot stat: %s", strerror(errno));
 			goto out;
 		}
@@ -96,6 +97,7 @@ int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64
 			p++;
 		if (*p && !S_ISDIR(stx.stx_mode)) {
 			snprintf(err, errlen, "no such cgroup");
+			rc = POLICY_NO_CGROUP;
 			goto out;
 		}
 	}

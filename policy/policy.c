@@ -19,7 +19,7 @@
 #endif
 
 #define NONE STRTAB_NONE
-#define MAX_FIELDS 6             /* one more than the longest directive */
+#define MAX_FIELDS 7             /* one more than the longest directive */
 #define ESC_MAX (4 * POLICY_LINE_MAX + 1)
 #define MASK_TEXT 128            /* CPU lists shown in messages are cut here */
 
@@ -223,11 +223,12 @@ static bool fields_ok(struct ctx *c, const struct tok *t, size_t nt, size_t max,
 		       nt == 1 ? " and " : "", nt == 1 ? names[1] : "", usage);
 		return false;
 	}
-	/* Only "cgroup" has optional fields after the third: the mode words
-	 * "audit" and "strict", each at most once, in either order. With two
-	 * words, the first bad field is at most the sixth, so it is stored. */
+	/* Only "cgroup" has optional fields after the third: the flag words
+	 * "audit", "strict" and "optional", each at most once, in any order.
+	 * With three words, the first bad field is at most the seventh, so it
+	 * is stored. */
 	for (size_t i = 3; i < nt; i++) {
-		if (max == 3 || !(tok_is(t[i], "audit") || tok_is(t[i], "strict"))) {
+		if (max == 3 || !(tok_is(t[i], "audit") || tok_is(t[i], "strict") || tok_is(t[i], "optional"))) {
 			err_at(c, c->line, "unexpected field \"%s\" (expected: %s)", esc(c, 0, t[i]), usage);
 			return false;
 		}
@@ -313,6 +314,11 @@ static size_t check_path(struct ctx *c, struct tok t)
 	}
 	if (n > 1 && t.s[n - 1] == '/')
 		n--;
+	if (n > POLICY_PATH_MAX) {
+		err_at(c, c->line, "cgroup path is too long (%zu bytes, at most %d: longer paths cannot be followed when the cgroup is re-created)",
+		       n, POLICY_PATH_MAX);
+		return 0;
+	}
 	for (size_t start = 1, i = 1; i <= n; i++) {
 		if (i < n && t.s[i] != '/')
 			continue;
@@ -451,6 +457,9 @@ static struct policy_entry *new_entry(struct ctx *c, struct tok path)
 	return ne;
 }
 
+/* parse_cgroup() -> add_entry(): the word "optional", beside the mode flags. */
+#define OPTIONAL_WORD (1u << 8)
+
 static void add_entry(struct ctx *c, struct tok path, struct tok cpus, enum cpus_kind kind,
 		      const struct cg_cpumask *mask, unsigned mode)
 {
@@ -460,7 +469,8 @@ static void add_entry(struct ctx *c, struct tok path, struct tok cpus, enum cpus
 		return;
 	e->set = -1;
 	e->mask = *mask;
-	e->mode = mode;
+	e->mode = mode & (POLICY_AUDIT | POLICY_STRICT);
+	e->optional = mode & OPTIONAL_WORD;
 	e->line = c->line;
 	e->parent = -1;
 	c->entry_bad[c->p->nentries - 1] = kind != CPUS_LIST;
@@ -473,7 +483,7 @@ static void parse_cgroup(struct ctx *c, const struct tok *t, size_t nt)
 	static const char *const names[2] = { "PATH", "CPUS" };
 	struct cg_cpumask mask;
 
-	if (!fields_ok(c, t, nt, 5, names, "cgroup PATH CPUS [audit] [strict]"))
+	if (!fields_ok(c, t, nt, 6, names, "cgroup PATH CPUS [audit] [strict] [optional]"))
 		return;
 	size_t plen = check_path(c, t[1]);
 	enum cpus_kind kind = parse_cpus(c, t[2], &mask); /* report both problems */
@@ -493,7 +503,7 @@ static void parse_cgroup(struct ctx *c, const struct tok *t, size_t nt)
 	unsigned mode = POLICY_ENFORCE;
 
 	for (size_t i = 3; i < nt; i++)
-		mode |= tok_is(t[i], "audit") ? POLICY_AUDIT : POLICY_STRICT;
+		mode |= tok_is(t[i], "audit") ? POLICY_AUDIT : tok_is(t[i], "strict") ? POLICY_STRICT : OPTIONAL_WORD;
 	add_entry(c, path, t[2], kind, &mask, mode);
 }
 
@@ -589,8 +599,12 @@ static void resolve_paths(struct ctx *c)
 		struct policy_entry *e = &c->p->entries[i];
 
 		err[0] = '\0';
-		if (env->resolve(env, e->path, &e->cgroup_id, err, sizeof(err))) {
+		int rc = env->resolve(env, e->path, &e->cgroup_id, err, sizeof(err));
+
+		if (rc) {
 			e->cgroup_id = 0;
+			if (rc == POLICY_NO_CGROUP && e->optional)
+				continue; /* waits for its cgroup */
 			err_at(c, e->line, "cgroup %s: %s", esc_str(c, 0, e->path),
 			       err[0] ? err : "cannot resolve");
 		}

@@ -4,9 +4,10 @@
  *
  *   # comments run to the end of the line; blank lines are ignored
  *   set NAME CPULIST             # a named CPU set
- *   cgroup PATH CPUS [audit] [strict]
+ *   cgroup PATH CPUS [audit] [strict] [optional]
  *                                # confine a cgroup; CPUS is a CPULIST or a set NAME;
- *                                # the mode words in either order, each at most once
+ *                                # the flag words in any order, each at most once;
+ *                                # optional: PATH need not exist yet
  *
  * Fields are separated by spaces and tabs. A '#' that starts a field starts
  * a comment (so "/a#b" is a path, "/a #b" is a path and a comment).
@@ -15,6 +16,7 @@
 #ifndef CPUGUARD_POLICY_H
 #define CPUGUARD_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,10 +27,16 @@
 #define POLICY_FILE_MAX (16 << 20) /* bytes per policy file (policy_parse_file) */
 #define POLICY_ERRORS_MAX 100 /* errors written out; the rest are only counted */
 #define CGROUP2_ROOT_DEFAULT "/sys/fs/cgroup"
+/* Longest cgroup path: the kernel side follows paths up to this length
+ * (CPUGUARD_PATH_LEN_MAX in lsm/cpuguard.h). */
+#define POLICY_PATH_MAX 254
 
 /* policy_entry.mode: flags. AUDIT reports instead of denying; STRICT judges
  * the request as made rather than as the target's cpuset narrows it. */
 enum policy_mode { POLICY_ENFORCE = 0, POLICY_AUDIT = 1 << 0, POLICY_STRICT = 1 << 1 };
+
+/* policy_env.resolve: nothing at the path ("no such cgroup"). */
+#define POLICY_NO_CGROUP 1
 
 struct policy_set {
 	char name[POLICY_NAME_MAX];
@@ -42,6 +50,7 @@ struct policy_entry {
 	int set;                /* index into sets[] or -1 for an inline CPU list */
 	struct cg_cpumask mask; /* resolved CPUs (copied from the set when set >= 0) */
 	unsigned mode;          /* POLICY_AUDIT | POLICY_STRICT, or POLICY_ENFORCE (0) */
+	bool optional;          /* the path may not exist (cgroup_id 0 then) */
 	int line;
 	int parent;             /* index of nearest confined ancestor entry, or -1 */
 };
@@ -58,8 +67,9 @@ struct policy_env {
 	const struct cg_cpumask *possible; /* NULL = all CPUs below nr_cpu_ids */
 	/*
 	 * Resolve a cgroup path. Return 0 and set *id (the cgroup id = inode of
-	 * the directory in cgroup2fs), or -1 with a message in err. NULL skips
-	 * resolution (cgroup_id stays 0).
+	 * the directory in cgroup2fs), POLICY_NO_CGROUP when nothing is at the
+	 * path, or -1; with a message in err when not 0. NULL skips resolution
+	 * (cgroup_id stays 0).
 	 */
 	int (*resolve)(const struct policy_env *env, const char *path, uint64_t *id, char *err,
 		       size_t errlen);

@@ -81,7 +81,7 @@ static int fake_resolve(const struct policy_env *env, const char *path, uint64_t
 	FUZZ_CHECK(path_ok(path), "resolver got \"%s\"", path);
 	if (strstr(path, "nx")) {
 		snprintf(err, errlen, "no such cgroup");
-		return -1;
+		return POLICY_NO_CGROUP;
 	}
 	if (last && last[1] == 'f') {
 		snprintf(err, errlen, "not a cgroup v2 directory");
@@ -153,6 +153,7 @@ static void check_shape(const struct policy *p)
 		const struct policy_entry *e = &p->entries[i];
 
 		FUZZ_CHECK(e->path && path_ok(e->path), "entry %zu path", i);
+		FUZZ_CHECK(strlen(e->path) <= POLICY_PATH_MAX, "entry %zu path longer than can be followed", i);
 		FUZZ_CHECK(e->set >= -1 && e->set < (int)p->nsets, "entry %zu set %d", i, e->set);
 		FUZZ_CHECK(e->parent >= -1 && e->parent < (int)p->nentries && e->parent != (int)i,
 			   "entry %zu parent %d", i, e->parent);
@@ -197,7 +198,8 @@ static void check_valid(const struct policy *p, const struct fuzz_machine *m, bo
 		if (e->set >= 0)
 			FUZZ_CHECK(cg_cpumask_equal(&e->mask, &p->sets[e->set].mask), "%s: set mask", e->path);
 		if (!env_null && resolver)
-			FUZZ_CHECK(e->cgroup_id == fake_id(e->path), "%s: cgroup id", e->path);
+			FUZZ_CHECK(e->cgroup_id == (e->optional && strstr(e->path, "nx") ? 0 : fake_id(e->path)),
+				   "%s: cgroup id", e->path);
 		else
 			FUZZ_CHECK(e->cgroup_id == 0, "%s: id without a resolver", e->path);
 		if (p->nentries > 300) /* the quadratic checks: small policies only */

@@ -51,7 +51,7 @@ static int fake_resolve(const struct policy_env *env, const char *path, uint64_t
 		return 0;
 	}
 	snprintf(err, errlen, "no such cgroup");
-	return -1;
+	return POLICY_NO_CGROUP;
 }
 
 /* Every path exists; ids count up. For generated and example policies. */
@@ -269,38 +269,38 @@ static void test_err_fields(void **state)
 	expect_errors("set hk 1 audit\n",
 		      "t.conf:1: unexpected field \"audit\" (expected: set NAME CPULIST)\n");
 	expect_errors("cgroup\n",
-		      "t.conf:1: missing PATH and CPUS (expected: cgroup PATH CPUS [audit] [strict])\n");
-	expect_errors("cgroup /a\n", "t.conf:1: missing CPUS (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: missing PATH and CPUS (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
+	expect_errors("cgroup /a\n", "t.conf:1: missing CPUS (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 enforce\n",
-		      "t.conf:1: unexpected field \"enforce\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"enforce\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 AUDIT\n",
-		      "t.conf:1: unexpected field \"AUDIT\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"AUDIT\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 audit x\n",
-		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 x audit y z\n",
-		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	/* The mode words: each at most once; nothing else, whatever the order. */
 	expect_errors("cgroup /a 1 audit audit\n",
-		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 strict strict\n",
-		      "t.conf:1: duplicate \"strict\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: duplicate \"strict\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 strict audit strict\n",
-		      "t.conf:1: duplicate \"strict\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: duplicate \"strict\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 audit strict audit\n",
-		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 audit strict x\n",
-		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 strict x audit\n",
-		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 STRICT\n",
-		      "t.conf:1: unexpected field \"STRICT\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"STRICT\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("cgroup /a 1 strict,audit\n",
-		      "t.conf:1: unexpected field \"strict,audit\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: unexpected field \"strict,audit\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 	expect_errors("set s 1 strict\n", "t.conf:1: unexpected field \"strict\" (expected: set NAME CPULIST)\n");
 	/* Errors on two lines are both reported, each at its line. */
 	expect_errors("cgroup /a 1 audit audit\ncgroup /b 2 strict enforce\n",
-		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict])\n"
-		      "t.conf:2: unexpected field \"enforce\" (expected: cgroup PATH CPUS [audit] [strict])\n");
+		      "t.conf:1: duplicate \"audit\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n"
+		      "t.conf:2: unexpected field \"enforce\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
 }
 
 /* The mode words, alone and combined in either order, with comments after. */
@@ -333,6 +333,46 @@ static void test_modes(void **state)
 	assert_int_equal(p.entries[0].set, 0);
 	assert_int_equal(p.entries[0].mode, POLICY_STRICT);
 	policy_free(&p);
+}
+
+/* "optional": a missing path waits (cgroup id 0); anything else wrong with
+ * the path is still an error, and the word counts once like the others. */
+static void test_optional(void **state)
+{
+	struct policy p;
+	char long_line[400];
+
+	(void)state;
+	expect_valid("cgroup /a 1 optional\n"
+		     "cgroup /later 2 optional audit\n"
+		     "cgroup /missing/deep 3 strict optional\n",
+		     &env4, &p);
+	assert_int_equal(p.nentries, 3);
+	assert_true(p.entries[0].optional);
+	assert_int_equal(p.entries[0].cgroup_id, 10);
+	assert_int_equal(p.entries[0].mode, POLICY_ENFORCE);
+	assert_int_equal(p.entries[1].cgroup_id, 0);
+	assert_int_equal(p.entries[1].mode, POLICY_AUDIT);
+	assert_int_equal(p.entries[2].mode, POLICY_STRICT);
+	assert_true(p.entries[2].optional);
+	policy_free(&p);
+	expect_valid("cgroup /a 1\n", &env4, &p);
+	assert_false(p.entries[0].optional);
+	policy_free(&p);
+	expect_errors("cgroup /file 1 optional\n", "t.conf:1: cgroup /file: not a cgroup v2 directory\n");
+	expect_errors("cgroup /later 1\n", "t.conf:1: cgroup /later: no such cgroup\n");
+	expect_errors("cgroup /later 1 optional optional\n",
+		      "t.conf:1: duplicate \"optional\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
+	expect_errors("cgroup /later 1 optional audit strict x\n",
+		      "t.conf:1: unexpected field \"x\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n");
+	/* The longest path the kernel side can follow, and one byte more. */
+	snprintf(long_line, sizeof(long_line), "cgroup /%0*d 1 optional\n", POLICY_PATH_MAX - 1, 0);
+	expect_valid(long_line, &env4, &p);
+	assert_int_equal(strlen(p.entries[0].path), POLICY_PATH_MAX);
+	policy_free(&p);
+	snprintf(long_line, sizeof(long_line), "cgroup /%0*d 1 optional\n", POLICY_PATH_MAX, 0);
+	expect_errors(long_line, "t.conf:1: cgroup path is too long (255 bytes, at most 254: longer paths "
+				 "cannot be followed when the cgroup is re-created)\n");
 }
 
 static void test_err_cpulist(void **state)
@@ -588,7 +628,7 @@ static void test_all_errors_in_order(void **state)
 		      "t.conf:6: cgroup /missing: no such cgroup\n"
 		      "t.conf:7: cgroup path \"/a//x\" contains '//' (paths are not normalised)\n"
 		      "t.conf:8: reversed range 5-3\n"
-		      "t.conf:9: unexpected field \"extra\" (expected: cgroup PATH CPUS [audit] [strict])\n"
+		      "t.conf:9: unexpected field \"extra\" (expected: cgroup PATH CPUS [audit] [strict] [optional])\n"
 		      "t.conf:11: duplicate set \"s\" (first defined at line 10)\n"
 		      "t.conf:12: duplicate cgroup /x (first at line 8)\n");
 }
@@ -706,7 +746,9 @@ static void resolve_expect(const char *root, const char *path, const char *want)
 	uint64_t id = 77;
 	char err[128] = "";
 
-	assert_int_equal(policy_cgroup_resolve(&env, path, &id, err, sizeof(err)), -1);
+	/* Nothing at the path is told apart: an optional entry then waits. */
+	assert_int_equal(policy_cgroup_resolve(&env, path, &id, err, sizeof(err)),
+			 !strcmp(want, "no such cgroup") ? POLICY_NO_CGROUP : -1);
 	assert_string_equal(err, want);
 	assert_int_equal(id, 77);
 }
@@ -1056,6 +1098,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_optional),
 		cmocka_unit_test(test_empty_and_comments),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_err_directive),

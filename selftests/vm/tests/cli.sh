@@ -27,11 +27,11 @@ P
 run_rc cpuguard check /tmp/one.conf; expect_eq "check" 0 $RC
 expect_eq "check output" "/tmp/one.conf: valid: 1 set, 3 cgroups" "$OUT"
 run_rc cpuguard apply /tmp/one.conf; expect_eq "apply" 0 $RC
-want='[{"cgroup": "/batch", "cgroup_id": '$(id /batch)', "cpus": "1", "set": null, "mode": "audit", "strict": false}, {"cgroup": "/web", "cgroup_id": '$(id /web)', "cpus": "1-3", "set": "work", "mode": "enforce", "strict": false}, {"cgroup": "/web/front", "cgroup_id": '$(id /web/front)', "cpus": "2-3", "set": null, "mode": "enforce", "strict": false}]'
+want='[{"cgroup": "/batch", "cgroup_id": '$(id /batch)', "cpus": "1", "set": null, "mode": "audit", "strict": false, "state": "active", "optional": false, "followed": 0, "error": null}, {"cgroup": "/web", "cgroup_id": '$(id /web)', "cpus": "1-3", "set": "work", "mode": "enforce", "strict": false, "state": "active", "optional": false, "followed": 0, "error": null}, {"cgroup": "/web/front", "cgroup_id": '$(id /web/front)', "cpus": "2-3", "set": null, "mode": "enforce", "strict": false, "state": "active", "optional": false, "followed": 0, "error": null}]'
 run_rc cpuguard show --json; expect_eq "show --json" "$want" "$OUT"
 run_rc cpuguard show
-expect_match "show table header" '^CGROUP +CPUS +SET +MODE +ID' "$OUT"
-expect_match "show table row" "/web/front +2-3 +- +enforce +$(id /web/front)" "$OUT"
+expect_match "show table header" '^CGROUP +CPUS +SET +MODE +STATE +ID' "$OUT"
+expect_match "show table row" "/web/front +2-3 +- +enforce +active +$(id /web/front)" "$OUT"
 expect_match "status" '"loaded": true, .*"entries": 3' "$(cpuguard status --json)"
 run_rc cpuguard status; expect_match "status text" "entries: +3" "$OUT"
 
@@ -81,7 +81,7 @@ expect_match "help lists commands" 'audit \[--follow\] \[--json \| --journal\]' 
 # Replace: entries absent from the new file are removed.
 printf 'cgroup /other 0\n' >/tmp/two.conf
 run_rc cpuguard apply /tmp/two.conf; expect_eq "replace" 0 $RC
-expect_eq "replaced policy" '[{"cgroup": "/other", "cgroup_id": '$(id /other)', "cpus": "0", "set": null, "mode": "enforce", "strict": false}]' "$(cpuguard show --json)"
+expect_eq "replaced policy" '[{"cgroup": "/other", "cgroup_id": '$(id /other)', "cpus": "0", "set": null, "mode": "enforce", "strict": false, "state": "active", "optional": false, "followed": 0, "error": null}]' "$(cpuguard show --json)"
 run_rc affinity set $web 0; expect_eq "/web no longer confined" ok "$OUT"
 printf '# nothing\n' >/tmp/empty.conf
 run_rc cpuguard apply /tmp/empty.conf; expect_eq "empty policy applies" 0 $RC

@@ -7,21 +7,25 @@ printf 'cgroup /gone 1\ncgroup /stay 1-2\n' >/tmp/p.conf
 cpuguard apply /tmp/p.conf >/dev/null || fail "apply"
 gone_id=$(stat -c %i $CG/gone)
 
-# A confined cgroup removed: its entry stays, shown with a null path, until
-# the next apply; re-applying a file that names it fails and keeps the rest.
+# A confined cgroup removed: the kernel drops its entry and the policy line
+# waits for its path; re-applying a file that names the missing path
+# without `optional` still fails and keeps the policy in force.
 rmdir $CG/gone
 run_rc cpuguard show --json
-expect_match "removed cgroup shown" '\{"cgroup": null, "cgroup_id": '$gone_id', "cpus": "1"' "$OUT"
-run_rc cpuguard show; expect_match "removed cgroup in the table" '\(removed\) +1 ' "$OUT"
+expect_match "removed cgroup waits" '\{"cgroup": "/gone", "cgroup_id": null, "cpus": "1", "set": null, "mode": "enforce", "strict": false, "state": "waiting", "optional": false, "followed": 0, "error": null\}' "$OUT"
+run_rc cpuguard show; expect_match "waiting in the table" '/gone +1 +- +enforce +waiting +-' "$OUT"
+expect_match "status counts it" '"active": 1, "waiting": 1, "unconfined": 0' "$(cpuguard status --json)"
 run_rc cpuguard apply /tmp/p.conf; expect_eq "re-apply naming it" 1 $RC
 expect_match "re-apply message" '/tmp/p.conf:1: cgroup /gone: no such cgroup' "$OUT"
+# Re-created (as systemd does on a restart): confined at once, by the
+# kernel side, with no command run.
 mkdir $CG/gone
 [ "$(stat -c %i $CG/gone)" != "$gone_id" ] || fail "a new cgroup reused the old id"
 sleep 1000 & t=$!
 echo $t >$CG/gone/cgroup.procs
-run_rc affinity set $t 0-3; expect_eq "a new cgroup at the same path is not confined until applied" ok "$OUT"
-cpuguard apply /tmp/p.conf >/dev/null || fail "apply after re-creating"
-run_rc affinity set $t 0-3; expect_eq "confined again after apply" EPERM "$OUT"
+run_rc affinity set $t 0-3; expect_eq "a new cgroup at the same path is confined with no command run" EPERM "$OUT"
+run_rc affinity set $t 1; expect_eq "inside its set" ok "$OUT"
+expect_match "shown active, followed once" '"cgroup_id": '$(stat -c %i $CG/gone)', "cpus": "1", "set": null, "mode": "enforce", "strict": false, "state": "active", "optional": false, "followed": 1' "$(cpuguard show --json)"
 kill $t
 
 # CPUs taken offline: cpuguard judges against possible CPUs, the kernel
