@@ -21,11 +21,13 @@ setup_cgroup() {
 	pass "$1: cpuset.cpus.effective = $(cat "$CG$1/cpuset.cpus.effective")"
 }
 
-# make_bundle DIR CGROUP_PATH SCRIPT: an OCI bundle whose busybox rootfs runs
-# `sh -c SCRIPT` as root in CGROUP_PATH (created by the runtime), with its
-# own pid, mount, ipc and uts namespaces, stdio inherited from the runtime.
+# make_bundle DIR CGROUP_PATH SCRIPT [CPUS]: an OCI bundle whose busybox
+# rootfs runs `sh -c SCRIPT` as root in CGROUP_PATH (created by the
+# runtime, with cpuset.cpus CPUS if given), with its own pid, mount, ipc and
+# uts namespaces, stdio inherited from the runtime.
 make_bundle() {
-	local dir=$1 cgpath=$2 script=$3 a
+	local dir=$1 cgpath=$2 script=$3 cpus=${4:-} a resources=""
+	[ -z "$cpus" ] || resources='"resources": { "cpu": { "cpus": "'$cpus'" } },'
 	rm -rf "$dir"
 	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/dev" "$dir/rootfs/tmp"
 	cp /bin/busybox "$dir/rootfs/bin/"
@@ -53,6 +55,7 @@ make_bundle() {
 		  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] }
 	],
 	"linux": {
+		$resources
 		"cgroupsPath": "$cgpath",
 		"namespaces": [ { "type": "pid" }, { "type": "mount" }, { "type": "ipc" }, { "type": "uts" } ]
 	}
@@ -224,10 +227,10 @@ case_strict() {
 	printf 'cgroup /strict 1-2 strict\ncgroup /strict-audit 1-2 strict audit\n' >/tmp/p.conf
 	cpuguard apply /tmp/p.conf >/dev/null || fail "apply"
 	run_rc cpuguard show --json
-	expect_match "show --json" '"cgroup": "/strict", .*"mode": "enforce", "strict": true\}, \{"cgroup": "/strict-audit", .*"mode": "audit", "strict": true\}\]$' "$OUT"
+	expect_match "show --json" '"cgroup": "/strict", .*"mode": "enforce", "strict": true, "state": "active"[^}]*\}, \{"cgroup": "/strict-audit", .*"mode": "audit", "strict": true, "state": "active"[^}]*\}\]$' "$OUT"
 	run_rc cpuguard show
-	expect_match "show" '^/strict +1-2 +- +enforce,strict +[0-9]+$' "$(printf '%s\n' "$OUT" | grep '^/strict ')"
-	expect_match "show" '^/strict-audit +1-2 +- +audit,strict +[0-9]+$' "$(printf '%s\n' "$OUT" | grep '^/strict-audit ')"
+	expect_match "show" '^/strict +1-2 +- +enforce,strict +active +[0-9]+$' "$(printf '%s\n' "$OUT" | grep '^/strict ')"
+	expect_match "show" '^/strict-audit +1-2 +- +audit,strict +active +[0-9]+$' "$(printf '%s\n' "$OUT" | grep '^/strict-audit ')"
 	make_bundle /tmp/b /strict/ctr-$RUNTIME 'grep Cpus_allowed_list: /proc/self/status'
 	run_container ctr /tmp/b
 	if [ "$RUNTIME" = runc ]; then
@@ -243,4 +246,60 @@ case_strict() {
 	expect_match "the refused reset is reported" \
 		'"action": "deny", .*"cgroup": (null|"/strict/ctr-'$RUNTIME'"), "cgroup_id": [0-9]+, "policy_cgroup": "/strict", "requested": "0-3", "effective": "0-3", "allowed": "1-2"' \
 		"$(printf '%s\n' "$EVENTS" | head -n 1)"
+}
+
+# (e) The policy names the container's own cgroup, which the runtime creates
+# at each start (`optional`: it does not exist when the policy is applied).
+# Each start gets a new cgroup at that path, confined by the kernel side
+# before the runtime can put the container's init into it: with its cpuset
+# (1-2, its parent's and the bundle's) inside the set the runtime's reset is
+# allowed, and once the host widens the cpusets to 0-3 neither the host nor
+# the container can widen the affinity. Two starts: the second is a
+# re-created cgroup, as after a restart. (runc resets the affinity before it
+# writes the container's own cpuset, so with a parent cpuset wider than the
+# set its reset would be refused and runc would warn; crun writes it first.)
+case_follow() {
+	local round pid
+	cpuguard load >/dev/null || fail "load"
+	setup_cgroup /fol 1-2
+	echo "cgroup /fol/ctr-$RUNTIME 1-2 optional" >/tmp/p.conf
+	cpuguard apply /tmp/p.conf >/dev/null || fail "apply"
+	expect_match "before the start: waiting" '"state": "waiting", "optional": true, "followed": 0' "$(cpuguard show --json)"
+	for round in 1 2; do
+		make_bundle /tmp/b /fol/ctr-$RUNTIME '
+grep Cpus_allowed_list: /proc/self/status
+echo ready >/tmp/ready
+while [ ! -e /tmp/go ]; do sleep 0.1; done
+if taskset -pc 0-3 $$ >/dev/null 2>&1; then echo "0-3 ok"; else echo "0-3 refused"; fi' 1-2
+		rt run --no-pivot --bundle /tmp/b ctr >/tmp/ctr.out 2>&1 &
+		rtpid=$!
+		i=0
+		while [ ! -e /tmp/b/rootfs/tmp/ready ]; do
+			i=$((i + 1))
+			[ $i -le 600 ] || { cat /tmp/ctr.out; fail "start $round: the container did not start in 60 s"; }
+			kill -0 $rtpid 2>/dev/null || { cat /tmp/ctr.out; fail "start $round: $RUNTIME exited early"; }
+			sleep 0.1
+		done
+		pid=$(head -n 1 $CG/fol/ctr-$RUNTIME/cgroup.procs)
+		pass "start $round: pid $pid in cgroup $(stat -c %i $CG/fol/ctr-$RUNTIME), CPUs $(cpus_of $pid)"
+		expect_match "start $round: confined by the kernel side" '"cgroup": "/fol/ctr-'$RUNTIME'", "cgroup_id": [0-9]+, "cpus": "1-2", "set": null, "mode": "enforce", "strict": false, "state": "active", "optional": true, "followed": '$round "$(cpuguard show --json)"
+		echo 0-3 >$CG/fol/cpuset.cpus && echo 0-3 >$CG/fol/ctr-$RUNTIME/cpuset.cpus || fail "widen the cpusets"
+		expect_eq "start $round: its cpuset now" 0-3 "$(cat $CG/fol/ctr-$RUNTIME/cpuset.cpus.effective)"
+		run_rc taskset -pc 0-3 $pid
+		[ "$RC" != 0 ] || fail "start $round: the host widened the container's affinity"
+		pass "start $round: the host cannot widen it"
+		touch /tmp/b/rootfs/tmp/go
+		wait $rtpid && RC=0 || RC=$?
+		OUT=$(cat /tmp/ctr.out)
+		printf '%s\n' "$OUT" | sed 's/^/  | /'
+		rt delete -f ctr >/dev/null 2>&1 || true
+		echo 1-2 >$CG/fol/cpuset.cpus
+		expect_eq "start $round: $RUNTIME exit" 0 "$RC"
+		printf '%s\n' "$OUT" | grep -Eq "$RUNC_WARNING|$CRUN_ERROR" && fail "start $round: $RUNTIME reports a refused reset"
+		expect_match "start $round: the container's CPUs" 'Cpus_allowed_list:[[:space:]]+1-2$' "$OUT"
+		expect_match "start $round: the container cannot widen them" '^0-3 refused$' "$OUT"
+	done
+	events
+	expect_eq "deny events (host and container, two starts)" 4 "$(printf '%s\n' "$EVENTS" | grep -Ec '"action": "deny", .*"policy_cgroup": (null|"/fol/ctr-'$RUNTIME'")')"
+	expect_match "after the container: waiting again" '"state": "waiting", "optional": true, "followed": 2' "$(cpuguard show --json)"
 }

@@ -20,7 +20,7 @@ expect_eq "status before load exits" 1 $RC
 expect_eq "status before load" "loaded:   no (nothing pinned at $P: run 'cpuguard load')
 kernel:   supported" "$OUT"
 OUT=$(cpuguard status --json 2>&1) || true
-expect_match "json before load: no counters" '"entries": null, "checks": null' "$OUT"
+expect_match "json before load: no counters" '"entries": null, "active": null, "waiting": null, "unconfined": null, "checks": null' "$OUT"
 expect_match "json before load: a reason" "\"reason\": \"nothing pinned at $P: run 'cpuguard load'\"" "$OUT"
 expect_match "json before load: nothing missing" '"missing": \[\]' "$OUT"
 cpuguard load >/dev/null

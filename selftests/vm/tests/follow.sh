@@ -45,7 +45,11 @@ rmdir $CG/svc $CG/slice/inner $CG/slice
 entries=$(map_entries $PM)
 run_rc recreate 1000 0 1-2 $CG/svc
 expect_eq "1000 restarts, out-of-set refused every time" "1000 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
-expect_match "restarts counted" '"cgroup": "/svc", "cgroup_id": null, "cpus": "1-2", "set": null, "mode": "enforce", "strict": false, "state": "waiting", "optional": false, "followed": 1000' "$(cpuguard show --json)"
+# The same as systemd 255 and later start a service: a child spawned into
+# the new cgroup with clone3(CLONE_INTO_CGROUP).
+run_rc env RECREATE_CLONE=1 recreate 500 0 1-2 $CG/svc
+expect_eq "500 restarts by clone3(CLONE_INTO_CGROUP)" "500 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
+expect_match "restarts counted" '"cgroup": "/svc", "cgroup_id": null, "cpus": "1-2", "set": null, "mode": "enforce", "strict": false, "state": "waiting", "optional": false, "followed": 1500' "$(cpuguard show --json)"
 # Nested: a slice and its service created together.
 run_rc recreate 300 1 2 $CG/slice $CG/slice/inner
 expect_eq "nested re-creation: the inner set holds" "300 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
