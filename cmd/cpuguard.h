@@ -29,6 +29,7 @@ struct options {
 	bool verbose;
 	bool narrow; /* tasks --narrow */
 	bool journal; /* audit: to the systemd journal */
+	const char *output; /* audit --output FILE: appended to */
 };
 
 /*
@@ -48,9 +49,11 @@ struct options {
 	X(stats_map, "stats_map", MAP, maps.stats_map)                            \
 	X(meta_map, "meta_map", MAP, maps.meta_map)                               \
 	X(events, "events", MAP, maps.events)                                     \
+	X(coalesce_map, "coalesce_map", MAP, maps.coalesce_map)                   \
 	X(set_create, "prog_set_create", PROG, progs.set_create)                  \
 	X(policy_install, "prog_policy_install", PROG, progs.policy_install)      \
 	X(policy_read, "prog_policy_read", PROG, progs.policy_read)               \
+	X(flush_coalesced, "prog_flush_coalesced", PROG, progs.flush_coalesced)   \
 	X(link_capture_affinity_0, "link_capture_affinity_0", LINK, links.cap_affinity_0) \
 	X(link_capture_affinity_1, "link_capture_affinity_1", LINK, links.cap_affinity_1) \
 	X(link_capture_affinity_2, "link_capture_affinity_2", LINK, links.cap_affinity_2) \
@@ -159,6 +162,7 @@ void guard_close(struct guard *g);
 int guard_read_state(const struct guard *g, struct cpuguard_state *st);
 int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum);
 int guard_capture_skips(const char *pin_dir, uint64_t *skips);
+int guard_read_pending(const struct guard *g, uint64_t *pending);
 int guard_read_mask(const struct guard *g, uint64_t cgroup_id, uint32_t gen, struct cg_cpumask *out);
 int run_syscall_prog(int prog_fd, void *args, size_t size);
 int wait_for_checks(void);
