@@ -96,7 +96,7 @@ struct cpuguard_state {
 	X(AUDITED, audited, "would-be denials let through in audit mode")          \
 	X(REPORTED, reported, "out-of-set io_uring worker affinity: cannot be refused") \
 	X(EVENTS, events, "events put into the ring buffer")                       \
-	X(DROPPED, dropped, "events lost because the ring buffer was full")        \
+	X(DROPPED, dropped, "denials whose event was lost because the ring buffer was full")        \
 	X(ERRORS, errors, "requests that could not be read: denied, or reported in audit mode") \
 	X(COALESCED, coalesced, "repeated denials reported in an earlier event's count instead of an event of their own")
 
