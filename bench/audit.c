@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cgbench audit: a denial flood from T threads while a reader takes the
- * events (`cpuguard audit --follow --json` into a file or /dev/null, or a
- * bare ring buffer consumer); counts denials, events, drops, lines. */
+ * events (`cpuguard audit --follow --json --output FILE`, or to /dev/null,
+ * or a bare ring buffer consumer); counts denials, events, drops, lines and
+ * the denials the lines' counts stand for. The flood repeats one request
+ * (--pattern repeat: the kernel coalesces it) or alternates two, so that no
+ * request repeats the one before (distinct: nothing to coalesce). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #define AUDIT_OUT "/tmp/cgbench-audit.jsonl"
 
 static volatile int flood_stop;
+static int flood_distinct;
 static pthread_barrier_t flood_start;
 
 struct flooder {
@@ -31,16 +35,19 @@ struct flooder {
 static void *flood(void *arg)
 {
 	struct flooder *f = arg;
-	cpu_set_t mine, req;
+	cpu_set_t mine, req[2];
+	unsigned i = 0;
 
 	CPU_ZERO(&mine);
 	CPU_SET(f->cpu, &mine);
 	if (sched_setaffinity(0, sizeof(mine), &mine))
 		f->other++;
-	mask_of(DENIED, &req);
+	mask_of(DENIED, &req[0]);
+	req[1] = req[0];
+	CPU_CLR(0, &req[1]); /* still outside: the last CPU is not the cgroup's */
 	pthread_barrier_wait(&flood_start);
 	while (!flood_stop) {
-		if (syscall(SYS_sched_setaffinity, 0, sizeof(req), &req) == 0)
+		if (syscall(SYS_sched_setaffinity, 0, sizeof(req[0]), &req[flood_distinct & i++ & 1]) == 0)
 			f->other++;
 		else if (errno == EPERM)
 			f->eperm++;
@@ -50,15 +57,30 @@ static void *flood(void *arg)
 	return NULL;
 }
 
-/* Lines in a growing file, counted from where the last call stopped. */
+/* Lines in a growing file, counted from where the last call stopped, and
+ * the sum of their "count" (each line ends with "count": N}). */
+static uint64_t file_counts;
+
 static uint64_t count_lines(int fd, uint64_t *lines)
 {
-	char buf[65536];
+	static char buf[65536 + 32];
+	static size_t keep;
 	ssize_t n;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (char *p = buf; (p = memchr(p, '\n', buf + n - p)); p++)
+	while ((n = read(fd, buf + keep, sizeof(buf) - 32 - keep)) > 0) {
+		char *start = buf, *end = buf + keep + n, *p;
+
+		for (; (p = memchr(start, '\n', end - start)); start = p + 1) {
+			char *c = p;
+
+			while (c > start && c[-1] != ' ')
+				c--;
+			file_counts += strtoull(c, NULL, 10);
 			++*lines;
+		}
+		keep = end - start;
+		memmove(buf, start, keep);
+	}
 	return *lines;
 }
 
@@ -92,7 +114,9 @@ struct audit {
 	struct ring_buffer *rb;
 	pthread_t raw_th;
 	/* lines (CLI) or events (raw) read: in all, before the flood, during it */
-	uint64_t lines, lines0, raw0, lines_flood;
+	uint64_t lines, lines0, raw0, lines_flood, counts0;
+	int distinct;
+	struct status s2; /* after the reader stopped: held counts sent */
 	uint64_t eperm, other, events, got, t0, t1, t2;
 	struct status s0, s1;
 };
@@ -127,11 +151,14 @@ static void start_raw_reader(struct audit *a)
 
 static void start_cli_reader(struct audit *a)
 {
-	char *argv[] = { (char *)cpuguard_bin, "audit", "--follow", "--json", NULL };
+	char *argv[] = { (char *)cpuguard_bin, "audit", "--follow", "--json", "--output", AUDIT_OUT, NULL };
 	posix_spawn_file_actions_t fa;
 
-	a->out_fd = open(a->reader == READER_CLI ? AUDIT_OUT : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	a->in_fd = open(AUDIT_OUT, O_RDONLY | O_CREAT, 0644);
+	if (a->reader == READER_NULL)
+		argv[4] = NULL; /* to standard output, /dev/null */
+	unlink(AUDIT_OUT);
+	a->out_fd = open("/dev/null", O_WRONLY);
+	a->in_fd = open(AUDIT_OUT, O_RDONLY | O_CREAT, 0600);
 	if (a->out_fd < 0 || a->in_fd < 0)
 		die("cannot open %s: %s", AUDIT_OUT, strerror(errno));
 	posix_spawn_file_actions_init(&fa);
@@ -170,6 +197,8 @@ static void run_flood(struct audit *a, double seconds)
 	a->s0 = cpuguard_status();
 	a->raw0 = raw_events;
 	a->lines0 = a->lines;
+	a->counts0 = file_counts;
+	flood_distinct = a->distinct;
 	pthread_barrier_init(&flood_start, NULL, a->nthreads + 1);
 	for (int i = 0; i < a->nthreads; i++) {
 		a->fl[i].cpu = i % (a->ncpu - 1);
@@ -230,8 +259,11 @@ static void stop_reader(struct audit *a)
 		if (a->reader == READER_CLI)
 			a->got = count_lines(a->in_fd, &a->lines) - a->lines0;
 		close(a->out_fd);
+		a->s2 = cpuguard_status();
 		close(a->in_fd);
 	}
+	if (a->reader == READER_RAW)
+		a->s2 = cpuguard_status();
 	if (a->reader == READER_CLI)
 		a->lines_flood -= a->lines0;
 	else if (a->reader == READER_RAW)
@@ -241,18 +273,25 @@ static void stop_reader(struct audit *a)
 /* Prints the AUDIT line; returns whether every denial is accounted for. */
 static bool audit_report(const struct audit *a)
 {
-	uint64_t denied = a->s1.denied - a->s0.denied, dropped = a->s1.dropped - a->s0.dropped;
-	uint64_t delivered = a->reader == READER_NULL ? a->events : a->got;
+	/* Everything after the reader stopped and sent the held counts. */
+	uint64_t denied = a->s2.denied - a->s0.denied, dropped = a->s2.dropped - a->s0.dropped;
+	uint64_t events = a->s2.events - a->s0.events, coalesced = a->s2.coalesced - a->s0.coalesced;
+	uint64_t delivered = a->reader == READER_NULL ? events : a->got;
+	/* denials that delivered events' counts stand for (the file's sum) */
+	uint64_t counted = a->reader == READER_CLI ? file_counts - a->counts0 : events + coalesced;
 	double fs = (a->t1 - a->t0) / 1e9, ds = (a->t2 - a->t0) / 1e9;
-	bool exact = a->events + dropped == denied && denied == a->eperm && a->other == 0 &&
-		     (a->reader == READER_NULL || a->got == a->events);
+	bool exact = events + coalesced + dropped == denied && a->s2.pending == 0 && denied == a->eperm &&
+		     a->other == 0 && (a->reader == READER_NULL || a->got == events) && counted + dropped == denied;
 
-	printf("AUDIT reader=%s threads=%d seconds=%.2f denied=%llu thread_eperm=%llu other=%llu "
-	       "denial_rate=%.0f events=%llu dropped=%llu delivered=%llu delivered_pct=%.2f "
-	       "delivered_during_flood=%llu delivered_rate=%.0f drain_seconds=%.2f exact=%s\n",
-	       reader_name[a->reader], a->nthreads, fs, (unsigned long long)denied, (unsigned long long)a->eperm,
-	       (unsigned long long)a->other, denied / fs, (unsigned long long)a->events, (unsigned long long)dropped,
+	printf("AUDIT reader=%s pattern=%s threads=%d seconds=%.2f denied=%llu thread_eperm=%llu other=%llu "
+	       "denial_rate=%.0f events=%llu coalesced=%llu dropped=%llu delivered=%llu delivered_pct=%.2f "
+	       "counted=%llu counted_pct=%.2f delivered_during_flood=%llu delivered_rate=%.0f "
+	       "drain_seconds=%.2f exact=%s\n",
+	       reader_name[a->reader], a->distinct ? "distinct" : "repeat", a->nthreads, fs,
+	       (unsigned long long)denied, (unsigned long long)a->eperm, (unsigned long long)a->other, denied / fs,
+	       (unsigned long long)events, (unsigned long long)coalesced, (unsigned long long)dropped,
 	       (unsigned long long)delivered, denied ? 100.0 * delivered / denied : 0.0,
+	       (unsigned long long)counted, denied ? 100.0 * counted / denied : 0.0,
 	       (unsigned long long)a->lines_flood, delivered / ds, ds - fs, exact ? "yes" : "no");
 	fflush(stdout);
 	return exact;
@@ -277,6 +316,7 @@ int bench_audit(const struct bench_opts *o)
 			  : !strcmp(o->reader, "null") ? READER_NULL
 						       : READER_CLI,
 		.nthreads = o->threads,
+		.distinct = strcmp(o->pattern, "repeat") != 0,
 		.ncpu = sysconf(_SC_NPROCESSORS_ONLN),
 		.fl = calloc(o->threads, sizeof(struct flooder)),
 		.rpid = -1,

@@ -18,7 +18,7 @@
  *   cgbench apply [--sizes 100,1000,10000] [--reps R]
  *       wall time of `cpuguard check` and `cpuguard apply` for policies of
  *       that many cgroups (one named set, or an inline CPU list each).
- *   cgbench audit [--threads T] [--seconds S] [--reader cli|null|raw]
+ *   cgbench audit [--threads T] [--seconds S] [--reader cli|null|raw] [--pattern distinct|repeat]
  *       a denial flood from T threads while `cpuguard audit --follow
  *       --json` reads the events; counts denials, events, drops, lines.
  *   cgbench fmt [--calls N]
@@ -61,7 +61,7 @@ static void usage(void)
 			"       cgbench fmt [--calls N]\n"
 			"       cgbench spin CONFIG PERF_DATA [--seconds S]\n"
 			"       cgbench apply [--sizes N,N,...] [--reps R]\n"
-			"       cgbench audit [--threads T] [--seconds S] [--reader cli|null|raw]\n");
+			"       cgbench audit [--threads T] [--seconds S] [--reader cli|null|raw] [--pattern distinct|repeat]\n");
 	exit(2);
 }
 
@@ -95,6 +95,8 @@ static void parse_options(int argc, char **argv, int first, struct bench_opts *o
 			o->seconds = atof(v);
 		else if (!strcmp(opt, "--reader"))
 			o->reader = v;
+		else if (!strcmp(opt, "--pattern"))
+			o->pattern = v;
 		else
 			usage();
 		i++;
@@ -105,7 +107,7 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.rounds = 11, .calls = 20000, .reps = 3, .threads = 3, .seconds = 3,
-		.sizes = "100,1000,10000", .reader = "cli",
+		.sizes = "100,1000,10000", .reader = "cli", .pattern = "distinct",
 	};
 	const struct command *cmd;
 

@@ -324,6 +324,8 @@ struct status cpuguard_status(void)
 	s.events = json_u64(buf, "events");
 	s.dropped = json_u64(buf, "dropped");
 	s.errors = json_u64(buf, "errors");
+	s.coalesced = json_u64(buf, "coalesced");
+	s.pending = json_u64(buf, "pending");
 	return s;
 }
 

@@ -37,7 +37,7 @@
 struct bench_opts {
 	int rounds, calls, reps, threads;
 	double seconds;
-	const char *sizes, *reader;
+	const char *sizes, *reader, *pattern;
 	char **args; /* the command's arguments before its options */
 };
 
@@ -78,7 +78,7 @@ uint64_t cpuguard(const char *cmd, const char *arg);
 void cpuguard_unload(void);
 
 struct status {
-	unsigned long long checks, allowed, denied, events, dropped, errors;
+	unsigned long long checks, allowed, denied, events, dropped, errors, coalesced, pending;
 };
 
 struct status cpuguard_status(void);

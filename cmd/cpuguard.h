@@ -29,6 +29,7 @@ struct options {
 	bool verbose;
 	bool narrow; /* tasks --narrow */
 	bool journal; /* audit: to the systemd journal */
+	const char *output; /* audit --output FILE: appended to */
 };
 
 /*
@@ -48,12 +49,14 @@ struct options {
 	X(stats_map, "stats_map", MAP, maps.stats_map)                            \
 	X(path_map, "path_map", MAP, maps.path_map)                               \
 	X(events, "events", MAP, maps.events)                                     \
+	X(coalesce_map, "coalesce_map", MAP, maps.coalesce_map)                   \
 	X(set_create, "prog_set_create", PROG, progs.set_create)                  \
 	X(policy_install, "prog_policy_install", PROG, progs.policy_install)      \
 	X(policy_read, "prog_policy_read", PROG, progs.policy_read)               \
 	X(path_install, "prog_path_install", PROG, progs.path_install)            \
 	X(link_follow_path, "link_follow_path", LINK, links.follow_path)         \
 	X(link_forget_cgroup, "link_forget_cgroup", LINK, links.forget_cgroup)   \
+	X(flush_coalesced, "prog_flush_coalesced", PROG, progs.flush_coalesced)   \
 	X(link_capture_affinity_0, "link_capture_affinity_0", LINK, links.cap_affinity_0) \
 	X(link_capture_affinity_1, "link_capture_affinity_1", LINK, links.cap_affinity_1) \
 	X(link_capture_affinity_2, "link_capture_affinity_2", LINK, links.cap_affinity_2) \
@@ -162,6 +165,7 @@ void guard_close(struct guard *g);
 int guard_read_state(const struct guard *g, struct cpuguard_state *st);
 int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum);
 int guard_capture_skips(const char *pin_dir, uint64_t *skips);
+int guard_read_pending(const struct guard *g, uint64_t *pending);
 /* The mask of cgroup @cgroup_id in generation @gen, or with @cgroup_id 0,
  * that of the policy line for @path. */
 int guard_read_mask(const struct guard *g, uint64_t cgroup_id, const char *path, uint32_t gen,

@@ -118,6 +118,7 @@ void journal_fields(struct journal_fields *j, const struct cpuguard_event *e, co
 	field_u64(j, "CPUGUARD_CGROUP_ID", e->cgroup_id);
 	field_str(j, "CPUGUARD_POLICY_CGROUP", policy_cgroup);
 	field_u64(j, "CPUGUARD_POLICY_CGROUP_ID", e->policy_cgroup_id);
+	field_u64(j, "CPUGUARD_COUNT", e->count);
 	if (!unreadable)
 		field_str(j, "CPUGUARD_REQUESTED", requested);
 	field_str(j, "CPUGUARD_ALLOWED", allowed);

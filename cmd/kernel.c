@@ -403,6 +403,25 @@ int guard_read_stats(const struct guard *g, struct cpuguard_stats *sum)
 }
 
 /*
+ * Repeated denials held in coalesce_map for a later event's count (the
+ * slots' pending counts, lsm/events.bpf.h). With them the counters add up:
+ * events + coalesced + dropped + pending == denied + audited + reported,
+ * exactly when nothing is being judged meanwhile.
+ */
+int guard_read_pending(const struct guard *g, uint64_t *pending)
+{
+	struct cpuguard_coalesce_slot slot;
+
+	*pending = 0;
+	for (uint32_t i = 0; i < CPUGUARD_COALESCE_SLOTS; i++) {
+		if (bpf_map_lookup_elem(g->coalesce_map, &i, &slot))
+			return -1;
+		*pending += CPUGUARD_SLOT_PENDING(slot.state);
+	}
+	return 0;
+}
+
+/*
  * How often the kernel skipped a capture program (its recursion misses,
  * summed): each skip may have turned an allowed request into a refusal,
  * never the other way (docs/design.md, "Capture under preemption").

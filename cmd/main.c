@@ -32,10 +32,11 @@ static const char usage_text[] =
 	"  show [--json]               the policy in force\n"
 	"  status [--json]             loaded or not (and why), versions, kernel support,\n"
 	"                              entry count, counters\n"
-	"  audit [--follow] [--json | --journal]\n"
+	"  audit [--follow] [--json | --journal] [--output FILE]\n"
 	"                              print audit events; without --follow, print what\n"
 	"                              is pending and exit; --journal sends each one to\n"
-	"                              the systemd journal with structured fields\n"
+	"                              the systemd journal with structured fields;\n"
+	"                              --output appends them to FILE\n"
 	"  tasks [--json] [--narrow]   threads running outside their set (exit 1 if any);\n"
 	"                              --narrow sets each to (affinity & set), or to the\n"
 	"                              set (exit 1 if some thread could not be changed)\n"
@@ -74,6 +75,7 @@ enum {
 	OPT_NARROW = 1 << 5,
 	OPT_OPTIONAL_FILE = 1 << 6, /* takes FILE, or none */
 	OPT_JOURNAL = 1 << 7,
+	OPT_OUTPUT = 1 << 8, /* audit --output FILE */
 };
 
 static const struct command {
@@ -87,7 +89,7 @@ static const struct command {
 	{ "apply", OPT_FILE | OPT_WAIT, cmd_apply },
 	{ "show", OPT_JSON, cmd_show },
 	{ "status", OPT_JSON, cmd_status },
-	{ "audit", OPT_JSON | OPT_FOLLOW | OPT_JOURNAL, cmd_audit },
+	{ "audit", OPT_JSON | OPT_FOLLOW | OPT_JOURNAL | OPT_OUTPUT, cmd_audit },
 	{ "tasks", OPT_JSON | OPT_NARROW, cmd_tasks },
 	{ "metrics", OPT_OPTIONAL_FILE, cmd_metrics },
 };
@@ -108,7 +110,7 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-enum { LONG_CGROUP_ROOT = 256, LONG_WAIT, LONG_POSSIBLE, LONG_SYNTAX_ONLY, LONG_NARROW };
+enum { LONG_CGROUP_ROOT = 256, LONG_WAIT, LONG_POSSIBLE, LONG_SYNTAX_ONLY, LONG_NARROW, LONG_OUTPUT };
 
 int main(int argc, char **argv)
 {
@@ -122,6 +124,7 @@ int main(int argc, char **argv)
 		{ "syntax-only", no_argument, NULL, LONG_SYNTAX_ONLY },
 		{ "narrow", no_argument, NULL, LONG_NARROW },
 		{ "journal", no_argument, NULL, 'J' },
+		{ "output", required_argument, NULL, LONG_OUTPUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = { .pin_dir = DEFAULT_PIN_DIR, .wait = -1 };
@@ -168,6 +171,7 @@ int main(int argc, char **argv)
 		case LONG_POSSIBLE: o.possible = optarg; used |= OPT_CHECK; break;
 		case LONG_SYNTAX_ONLY: o.syntax_only = true; used |= OPT_CHECK; break;
 		case LONG_NARROW: o.narrow = true; used |= OPT_NARROW; break;
+		case LONG_OUTPUT: o.output = optarg; used |= OPT_OUTPUT; break;
 		default:
 			return usage_error("%s", "bad option");
 		}
@@ -180,6 +184,8 @@ int main(int argc, char **argv)
 		return usage_error("%s", "--journal is an option of audit, without --json");
 	if ((used & OPT_FOLLOW) && !(cmd->opts & OPT_FOLLOW))
 		return usage_error("%s does not take --follow", cmd->name);
+	if ((used & OPT_OUTPUT) && (!(cmd->opts & OPT_OUTPUT) || o.journal))
+		return usage_error("%s", "--output is an option of audit, without --journal");
 	if ((used & OPT_NARROW) && !(cmd->opts & OPT_NARROW))
 		return usage_error("%s does not take --narrow", cmd->name);
 	if ((used & OPT_WAIT) && !(cmd->opts & OPT_WAIT))

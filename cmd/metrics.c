@@ -86,12 +86,13 @@ static int write_metrics(FILE *f, const struct options *o)
 	struct guard_probe probe;
 	struct support support;
 	bool loaded = guard_probe(o->pin_dir, &probe) == GUARD_LOADED, supported;
+	uint64_t pending = 0;
 	struct guard g;
 
 	if (loaded) {
 		if (guard_open(o, &g, false))
 			return -1;
-		if (guard_read_state(&g, &st) || guard_read_stats(&g, &s)) {
+		if (guard_read_state(&g, &st) || guard_read_stats(&g, &s) || guard_read_pending(&g, &pending)) {
 			guard_close(&g);
 			return -1;
 		}
@@ -117,6 +118,9 @@ static int write_metrics(FILE *f, const struct options *o)
 	fprintf(f, "cpuguard_" #name "_total %llu\n", (unsigned long long)s.cnt[CPUGUARD_CNT_##id]);
 		CPUGUARD_COUNTERS(CPUGUARD_METRIC)
 #undef CPUGUARD_METRIC
+		family(f, "cpuguard_pending_denials", "gauge",
+		       "Repeated denials held for a later event's count (sent by cpuguard audit).");
+		fprintf(f, "cpuguard_pending_denials %llu\n", (unsigned long long)pending);
 	}
 	return 0;
 }

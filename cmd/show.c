@@ -267,6 +267,7 @@ struct report {
 	bool skips_known;         /* the capture programs' recursion misses were read */
 	uint64_t skips;
 	size_t states[3];         /* policy lines per enum entry_state */
+	uint64_t pending;         /* repeated denials held for a later event */
 };
 
 /* How many policy lines are active, waiting and unconfined. */
@@ -327,6 +328,11 @@ static int status_json(const struct report *r)
 		jw_null(&j);
 	CPUGUARD_COUNTERS(COUNTER_JSON)
 #undef COUNTER_JSON
+	jw_key(&j, "pending");
+	if (r->loaded)
+		jw_u64(&j, r->pending);
+	else
+		jw_null(&j);
 	jw_key(&j, "capture_skips");
 	if (r->loaded && r->skips_known)
 		jw_u64(&j, r->skips);
@@ -408,6 +414,8 @@ static void status_text(const struct report *r)
 	printf("%-9s %llu (%s)\n", #name ":", (unsigned long long)r->s.cnt[CPUGUARD_CNT_##id], desc);
 	CPUGUARD_COUNTERS(COUNTER_TEXT)
 #undef COUNTER_TEXT
+	printf("%-9s %llu (repeated denials held for a later event's count; cpuguard audit sends them)\n",
+	       "pending:", (unsigned long long)r->pending);
 	if (r->skips_known)
 		printf("capture skips: %llu (the kernel skipped a capture program while another task was "
 		       "preempted in it; such requests are refused, never allowed)\n",
@@ -439,7 +447,8 @@ int cmd_status(const struct options *o)
 			r.loaded = !guard_open(o, &g, false);
 			if (r.loaded) {
 				if (guard_read_state(&g, &r.st) || guard_read_stats(&g, &r.s) ||
-				    count_states(&g, r.states)) {
+				    count_states(&g, r.states) ||
+				    guard_read_pending(&g, &r.pending)) {
 					errorf("cpuguard status: cannot read the counters");
 					rc = -1;
 				}

@@ -101,6 +101,13 @@ CPUGUARD_MAP(stats_map,
 	__type(key, __u32);
 	__type(value, struct cpuguard_stats););
 
+/* coalesce_map: repeats of a denial held for one event (events.bpf.h). */
+CPUGUARD_MAP(coalesce_map,
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CPUGUARD_COALESCE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct cpuguard_coalesce_slot););
+
 CPUGUARD_MAP(events,
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20););

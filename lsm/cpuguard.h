@@ -108,7 +108,11 @@ struct cpuguard_state {
 
 /* stats_map: per-CPU counters, indexed so that adding one is one line here.
  * Both sides expand CPUGUARD_COUNTERS(X) with X(ID, name, description).
- * events + dropped == denied + audited + reported. */
+ * An event stands for `count` denials: 1 of them is counted in events, the
+ * other count - 1 in coalesced; a lost event adds its count to dropped.
+ * Denials held in coalesce_map for a later event are its slots' pending
+ * counts (CPUGUARD_SLOT_PENDING). So, summing pending over the slots:
+ * events + coalesced + dropped + pending == denied + audited + reported. */
 #define CPUGUARD_COUNTERS(X)                                                        \
 	X(CHECKS, checks, "requests judged against a policy")                      \
 	X(ALLOWED, allowed, "requests allowed")                                    \
@@ -116,8 +120,9 @@ struct cpuguard_state {
 	X(AUDITED, audited, "would-be denials let through in audit mode")          \
 	X(REPORTED, reported, "out-of-set io_uring worker affinity: cannot be refused") \
 	X(EVENTS, events, "events put into the ring buffer")                       \
-	X(DROPPED, dropped, "events lost because the ring buffer was full")        \
-	X(ERRORS, errors, "requests that could not be read: denied, or reported in audit mode")
+	X(DROPPED, dropped, "denials whose event was lost because the ring buffer was full")        \
+	X(ERRORS, errors, "requests that could not be read: denied, or reported in audit mode") \
+	X(COALESCED, coalesced, "repeated denials reported in an earlier event's count instead of an event of their own")
 
 enum cpuguard_counter {
 #define CPUGUARD_COUNTER_ENUM(id, name, desc) CPUGUARD_CNT_##id,
@@ -150,6 +155,36 @@ struct cpuguard_event {
 	__u64 requested[CPUGUARD_EVENT_WORDS];
 	__u64 allowed[CPUGUARD_EVENT_WORDS];
 	__u64 effective[CPUGUARD_EVENT_WORDS]; /* requested & the target's cpuset */
+};
+
+/*
+ * coalesce_map: repeats of a denial become one event with a count
+ * (lsm/events.bpf.h explains the protocol). One slot per (caller thread,
+ * target thread) hash; the slot's state word is changed only by atomic
+ * operations and holds a generation, a busy bit and the number of repeats
+ * of `last` held for a later event (pending).
+ */
+#define CPUGUARD_COALESCE_SLOTS 1024
+#define CPUGUARD_SLOT_PENDING_MAX 0xffffULL  /* bits 0-15: pending repeats */
+#define CPUGUARD_SLOT_BUSY (1ULL << 16)      /* bit 16: being rewritten */
+#define CPUGUARD_SLOT_GEN_ONE (1ULL << 17)   /* bits 17-63: generation */
+#define CPUGUARD_SLOT_GEN_MASK (~0ULL << 17)
+#define CPUGUARD_SLOT_PENDING(state) ((state) & CPUGUARD_SLOT_PENDING_MAX)
+/* Repeats within this long of the event that opened the window are held
+ * for one later event; a repeat after it sends that event. */
+#define CPUGUARD_COALESCE_WINDOW_NS 1000000000ULL
+
+struct cpuguard_coalesce_slot {
+	__u64 state;
+	struct cpuguard_event last; /* the denial the pending count repeats; count 0: none yet */
+};
+
+/* Context of flush_coalesced (SEC("syscall")): send the held counts. */
+struct coalesce_flush_args {
+	__u32 all;    /* 1: every slot; 0: only windows that have closed */
+	__u32 events; /* out: events sent */
+	__u64 denials;  /* out: denials they stand for */
+	__u64 dropped;  /* out: denials lost with their event (ring buffer full) */
 };
 
 /*

@@ -65,9 +65,10 @@ if [ -n "$perf" ]; then
 	done
 	echo "PHASE_END seconds=0"
 fi
-phase audit cgbench audit --threads "$threads" --seconds "$seconds" --reader cli
-phase audit_null cgbench audit --threads "$threads" --seconds "$seconds" --reader null
-phase audit_raw cgbench audit --threads "$threads" --seconds "$seconds" --reader raw
+phase audit cgbench audit --threads "$threads" --seconds "$seconds" --reader cli --pattern distinct
+phase audit_repeat cgbench audit --threads "$threads" --seconds "$seconds" --reader cli --pattern repeat
+phase audit_null cgbench audit --threads "$threads" --seconds "$seconds" --reader null --pattern distinct
+phase audit_raw cgbench audit --threads "$threads" --seconds "$seconds" --reader raw --pattern distinct
 phase reader_profile cgbench fmt --calls "$calls"
 CGBENCH_PERF=$perf phase apply cgbench apply --sizes "$sizes" --reps "$reps"
 if [ -n "$perf" ]; then

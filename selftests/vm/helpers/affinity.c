@@ -10,7 +10,8 @@
  *                                     target: set by the main thread, then by
  *                                     itself
  *   affinity loop N CPULIST EXPECT    N calls on itself; EXPECT ok|EPERM;
- *                                     prints how many verdicts differed
+ *                                     prints how many verdicts differed;
+ *                                     CPULIST A/B/...: the lists in turn
  *   affinity clone-into CGROUP_DIR    clone3(CLONE_INTO_CGROUP) a child into
  *                                     that cgroup; the child prints its cgroup
  *   affinity membarrier               membarrier(MEMBARRIER_CMD_GLOBAL), which
@@ -132,19 +133,28 @@ static int do_thread(const char *list)
 	return by_main || thread_self_result;
 }
 
-static int do_loop(long n, const char *list, const char *expect)
+/* CPULIST may be several lists separated by '/': the calls take them in
+ * turn, so that no call repeats the one before (distinct denials). */
+static int do_loop(long n, const char *lists, const char *expect)
 {
-	size_t size;
-	cpu_set_t *set = mask_of(list, &size);
-	int want = strcmp(expect, "ok") ? EPERM : 0;
+	char *copy = strdup(lists), *tok, *save = NULL;
+	cpu_set_t *set[64];
+	size_t size = 0;
+	int want = strcmp(expect, "ok") ? EPERM : 0, nset = 0;
 	long wrong = 0;
 
+	for (tok = strtok_r(copy, "/", &save); tok && nset < 64; tok = strtok_r(NULL, "/", &save))
+		set[nset++] = mask_of(tok, &size);
+	if (!nset)
+		return 2;
 	for (long i = 0; i < n; i++) {
-		int e = sched_setaffinity(0, size, set) ? errno : 0;
+		int e = sched_setaffinity(0, size, set[i % nset]) ? errno : 0;
 		if (e != want)
 			wrong++;
 	}
-	CPU_FREE(set);
+	for (int k = 0; k < nset; k++)
+		CPU_FREE(set[k]);
+	free(copy);
 	printf("%ld calls, %ld unexpected verdicts\n", n, wrong);
 	return wrong != 0;
 }

@@ -28,6 +28,8 @@ has "capture statistics" '^STATSUM config=allowed prog=capture_affinity_0 ns_per
 
 run_bench audit audit --threads 2 --seconds 0.3 --reader cli
 has "audit accounting exact" '^AUDIT reader=cli .* exact=yes'
+run_bench audit_repeat audit --threads 2 --seconds 0.3 --reader cli --pattern repeat
+has "repetitive flood coalesced, accounting exact" '^AUDIT reader=cli pattern=repeat .* exact=yes'
 
 run_bench fmt fmt --calls 300
 has "reader profile" '^FMT step=total ns_per_event=[0-9]+'

@@ -31,7 +31,7 @@ for f in $(grep -v '^#' /tmp/before.prom | sed 's/[{ ].*//' | sort -u); do
 		fail "family $f lacks HELP or TYPE"
 done
 pass "every family has HELP and TYPE"
-for n in checks allowed denied audited reported events dropped errors; do
+for n in checks allowed denied audited reported events dropped errors coalesced; do
 	grep -Eq "^cpuguard_${n}_total [0-9]+\$" /tmp/before.prom || fail "no cpuguard_${n}_total"
 done
 pass "every counter present"
