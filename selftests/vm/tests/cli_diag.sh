@@ -86,7 +86,7 @@ mkdir -p /tmp/cg2/alt
 printf 'cgroup /alt 1\n' >/tmp/alt.conf
 run_rc cpuguard --cgroup-root /tmp/cg2 apply /tmp/alt.conf; expect_eq "apply with --cgroup-root" 0 $RC
 run_rc cpuguard --cgroup-root /tmp/cg2 show
-expect_match "show with --cgroup-root names the path" "^/alt +1 +- +enforce +$(stat -c %i /tmp/cg2/alt)" "$OUT"
+expect_match "show with --cgroup-root names the path" "^/alt +1 +- +enforce +active +$(stat -c %i /tmp/cg2/alt)" "$OUT"
 sleep 1000 & t=$!
 echo $t >/tmp/cg2/alt/cgroup.procs
 run_rc affinity set $t 0; expect_eq "enforced" EPERM "$OUT"
