@@ -126,35 +126,35 @@ size_t audit_fmt_time(struct audit_fmt *f, uint64_t boot_ns, char *out)
 	return n + 10;
 }
 
+/* The first CPU at or after @from whose bit is @set, or nbits. Whole words
+ * at a time: a flood formats masks for every event. */
+static unsigned next_bit(const __u64 *words, unsigned nbits, unsigned from, bool set)
+{
+	while (from < nbits) {
+		__u64 w = (set ? words[from / 64] : ~words[from / 64]) >> (from % 64);
+
+		if (w)
+			return from + (unsigned)__builtin_ctzll(w) < nbits ? from + (unsigned)__builtin_ctzll(w) : nbits;
+		from = (from / 64 + 1) * 64;
+	}
+	return nbits;
+}
+
 size_t audit_fmt_cpulist(const __u64 *words, unsigned nwords, char *out)
 {
-	unsigned nbits = nwords * 64, a = 0;
+	unsigned nbits = nwords * 64, a, b;
 	size_t len = 0;
 
-#define BIT(i) ((words[(i) / 64] >> ((i) % 64)) & 1)
-	while (a < nbits) {
-		unsigned b;
-
-		if (!words[a / 64]) { /* skip empty words */
-			a = (a / 64 + 1) * 64;
-			continue;
-		}
-		if (!BIT(a)) {
-			a++;
-			continue;
-		}
-		for (b = a; b + 1 < nbits && BIT(b + 1); b++)
-			;
+	for (a = next_bit(words, nbits, 0, true); a < nbits; a = next_bit(words, nbits, b, true)) {
+		b = next_bit(words, nbits, a, false); /* one past the run */
 		if (len)
 			out[len++] = ',';
 		len += put_u64(out + len, a);
-		if (b > a) {
+		if (b - 1 > a) {
 			out[len++] = '-';
-			len += put_u64(out + len, b);
+			len += put_u64(out + len, b - 1);
 		}
-		a = b + 1;
 	}
-#undef BIT
 	out[len] = 0;
 	return len;
 }
