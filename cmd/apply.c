@@ -358,7 +358,14 @@ int cmd_apply(const struct options *o)
 		errorf("cpuguard apply: %s not applied (%s); the policy in force is unchanged", file,
 		       strerror(-err));
 	else {
-		printf("applied %s: %zu cgroup%s\n", file, p.nentries, p.nentries == 1 ? "" : "s");
+		size_t waiting = 0;
+
+		for (size_t i = 0; i < p.nentries; i++)
+			waiting += !p.entries[i].cgroup_id;
+		printf("applied %s: %zu cgroup%s", file, p.nentries, p.nentries == 1 ? "" : "s");
+		if (waiting)
+			printf(" (%zu waiting for their cgroup: confined when created)", waiting);
+		printf("\n");
 		tasks_note_after_apply(&p);
 	}
 	guard_close(&g);

@@ -14,6 +14,7 @@ cgroup /later 3 optional
 cgroup /audited 0 audit optional
 P
 run_rc cpuguard apply /tmp/f.conf; expect_eq "apply with optional entries" 0 $RC
+expect_eq "apply says what waits" "applied /tmp/f.conf: 5 cgroups (2 waiting for their cgroup: confined when created)" "$(printf '%s\n' "$OUT" | head -n 1)"
 run_rc cpuguard show --json
 expect_match "optional entry waits" '"cgroup": "/later", "cgroup_id": null, "cpus": "3", "set": null, "mode": "enforce", "strict": false, "state": "waiting", "optional": true, "followed": 0, "error": null' "$OUT"
 expect_match "status counts" '"active": 3, "waiting": 2, "unconfined": 0' "$(cpuguard status --json)"
