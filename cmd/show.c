@@ -414,7 +414,7 @@ static void status_text(const struct report *r)
 	printf("%-9s %llu (%s)\n", #name ":", (unsigned long long)r->s.cnt[CPUGUARD_CNT_##id], desc);
 	CPUGUARD_COUNTERS(COUNTER_TEXT)
 #undef COUNTER_TEXT
-	printf("%-9s %llu (repeated denials held for a later event's count; cpuguard audit sends them)\n",
+	printf("%-9s %llu (repeated denials held for a later event's count, sent by the audit reader)\n",
 	       "pending:", (unsigned long long)r->pending);
 	if (r->skips_known)
 		printf("capture skips: %llu (the kernel skipped a capture program while another task was "
