@@ -72,6 +72,31 @@ run_container() {
 	rt delete -f "$1" >/dev/null 2>&1 || true
 }
 
+# start_background PREFIX: run container ctr of bundle /tmp/b in the
+# background (output in /tmp/ctr.out, the runtime's pid in $rtpid) until
+# its script has written /tmp/ready; PREFIX starts the failure messages.
+start_background() {
+	local i=0
+	rt run --no-pivot --bundle /tmp/b ctr >/tmp/ctr.out 2>&1 &
+	rtpid=$!
+	while [ ! -e /tmp/b/rootfs/tmp/ready ]; do
+		i=$((i + 1))
+		[ $i -le 600 ] || { cat /tmp/ctr.out; fail "$1the container did not start in 60 s"; }
+		kill -0 $rtpid 2>/dev/null || { cat /tmp/ctr.out; fail "$1$RUNTIME exited early"; }
+		sleep 0.1
+	done
+}
+
+# finish_background: let its script go on (/tmp/go), wait for the runtime,
+# show the output ($OUT, $RC as run_rc sets them) and delete the container.
+finish_background() {
+	touch /tmp/b/rootfs/tmp/go
+	wait $rtpid && RC=0 || RC=$?
+	OUT=$(cat /tmp/ctr.out)
+	printf '%s\n' "$OUT" | sed 's/^/  | /'
+	rt delete -f ctr >/dev/null 2>&1 || true
+}
+
 # The reset both runtimes do is a request for all CPUs. On a refusal runc
 # warns and carries on; crun fails the start.
 RUNC_WARNING='resetting the CPU affinity of pid [0-9]+ failed'
@@ -181,15 +206,7 @@ for l in 0-3 0 3 1-2 2; do
 done
 sh -c "taskset -pc 0-3 \$\$ >/dev/null 2>&1 && echo child ok || echo child refused"
 grep Cpus_allowed_list: /proc/self/status'
-	rt run --no-pivot --bundle /tmp/b ctr >/tmp/ctr.out 2>&1 &
-	rtpid=$!
-	i=0
-	while [ ! -e /tmp/b/rootfs/tmp/ready ]; do
-		i=$((i + 1))
-		[ $i -le 600 ] || { cat /tmp/ctr.out; fail "the container did not start in 60 s"; }
-		kill -0 $rtpid 2>/dev/null || { cat /tmp/ctr.out; fail "$RUNTIME exited early"; }
-		sleep 0.1
-	done
+	start_background ""
 	pid=$(head -n 1 $CG/inside/ctr-$RUNTIME/cgroup.procs)
 	pass "container started: pid $pid, CPUs $(cpus_of $pid)"
 	echo 'cgroup /inside 1-2' >/tmp/p.conf
@@ -197,11 +214,7 @@ grep Cpus_allowed_list: /proc/self/status'
 	run_rc taskset -pc 0-3 $pid
 	[ "$RC" != 0 ] || fail "the host widened the container's affinity"
 	pass "the host cannot widen it either"
-	touch /tmp/b/rootfs/tmp/go
-	wait $rtpid && RC=0 || RC=$?
-	OUT=$(cat /tmp/ctr.out)
-	printf '%s\n' "$OUT" | sed 's/^/  | /'
-	rt delete -f ctr >/dev/null 2>&1 || true
+	finish_background
 	expect_eq "$RUNTIME exit" 0 "$RC"
 	expect_eq "requests from inside" "0-3 refused
 0 refused
@@ -271,15 +284,7 @@ grep Cpus_allowed_list: /proc/self/status
 echo ready >/tmp/ready
 while [ ! -e /tmp/go ]; do sleep 0.1; done
 if taskset -pc 0-3 $$ >/dev/null 2>&1; then echo "0-3 ok"; else echo "0-3 refused"; fi' 1-2
-		rt run --no-pivot --bundle /tmp/b ctr >/tmp/ctr.out 2>&1 &
-		rtpid=$!
-		i=0
-		while [ ! -e /tmp/b/rootfs/tmp/ready ]; do
-			i=$((i + 1))
-			[ $i -le 600 ] || { cat /tmp/ctr.out; fail "start $round: the container did not start in 60 s"; }
-			kill -0 $rtpid 2>/dev/null || { cat /tmp/ctr.out; fail "start $round: $RUNTIME exited early"; }
-			sleep 0.1
-		done
+		start_background "start $round: "
 		pid=$(head -n 1 $CG/fol/ctr-$RUNTIME/cgroup.procs)
 		pass "start $round: pid $pid in cgroup $(stat -c %i $CG/fol/ctr-$RUNTIME), CPUs $(cpus_of $pid)"
 		expect_match "start $round: confined by the kernel side" '"cgroup": "/fol/ctr-'$RUNTIME'", "cgroup_id": [0-9]+, "cpus": "1-2", "set": null, "mode": "enforce", "strict": false, "state": "active", "optional": true, "followed": '$round "$(cpuguard show --json)"
@@ -288,11 +293,7 @@ if taskset -pc 0-3 $$ >/dev/null 2>&1; then echo "0-3 ok"; else echo "0-3 refuse
 		run_rc taskset -pc 0-3 $pid
 		[ "$RC" != 0 ] || fail "start $round: the host widened the container's affinity"
 		pass "start $round: the host cannot widen it"
-		touch /tmp/b/rootfs/tmp/go
-		wait $rtpid && RC=0 || RC=$?
-		OUT=$(cat /tmp/ctr.out)
-		printf '%s\n' "$OUT" | sed 's/^/  | /'
-		rt delete -f ctr >/dev/null 2>&1 || true
+		finish_background
 		echo 1-2 >$CG/fol/cpuset.cpus
 		expect_eq "start $round: $RUNTIME exit" 0 "$RC"
 		printf '%s\n' "$OUT" | grep -Eq "$RUNC_WARNING|$CRUN_ERROR" && fail "start $round: $RUNTIME reports a refused reset"

@@ -28,3 +28,25 @@ run_rc() {
 # Create a cgroup and its parents: make_cgroup /a/b. No controller is
 # enabled; tests that need cpuset write cgroup.subtree_control themselves.
 make_cgroup() { mkdir -p "$CG$1"; }
+
+# start_applies A B: apply the policy files A and B alternately, in the
+# background, until stop_applies, which sets $APPLIES to how many ran.
+start_applies() {
+	rm -f /tmp/applies.stop
+	(
+		n=0
+		while [ ! -e /tmp/applies.stop ]; do
+			cpuguard apply "$1" >/dev/null || echo "apply $1 failed"
+			cpuguard apply "$2" >/dev/null || echo "apply $2 failed"
+			n=$((n + 2))
+		done
+		echo $n >/tmp/applies
+	) &
+	APPLIER=$!
+}
+stop_applies() {
+	touch /tmp/applies.stop
+	wait $APPLIER
+	APPLIES=$(cat /tmp/applies)
+	rm -f /tmp/applies.stop /tmp/applies
+}

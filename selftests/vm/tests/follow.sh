@@ -76,26 +76,15 @@ expect_eq "still no entry behind" "$entries" "$(map_entries $PM)"
 # generation too.
 printf 'cgroup /svc 1-2 optional\n' >/tmp/a.conf
 printf 'set s 1-3\ncgroup /svc s optional\n' >/tmp/b.conf
-(
-	n=0
-	while [ ! -e /tmp/follow.stop ]; do
-		cpuguard apply /tmp/a.conf >/dev/null || echo "apply a failed"
-		cpuguard apply /tmp/b.conf >/dev/null || echo "apply b failed"
-		n=$((n + 2))
-	done
-	echo $n >/tmp/applies
-) &
-swapper=$!
+start_applies /tmp/a.conf /tmp/b.conf
 run_rc recreate 1500 0 1-2 $CG/svc
-touch /tmp/follow.stop
-wait $swapper
+stop_applies
 expect_eq "re-creation during applies: confined every time" "1500 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
-pass "$(cat /tmp/applies) applies ran during the re-creations"
+pass "$APPLIES applies ran during the re-creations"
 expect_eq "no entry left behind by the race" 0 "$(map_entries $PM)"
 
 # Nothing follows the path any more (the link removed by hand): a new
 # cgroup there is shown as NOT confined, and apply confines it.
-rm -f /tmp/follow.stop
 mkdir -p $CG/svc $CG/slice/inner
 cpuguard apply /tmp/f.conf >/dev/null || fail "apply"
 rm /sys/fs/bpf/cpuguard/link_follow_path

@@ -10,28 +10,17 @@ printf 'set low 0-2\ncgroup /s low\n' >/tmp/a.conf
 printf 'cgroup /s 1-3\n' >/tmp/b.conf
 cpuguard apply /tmp/a.conf >/dev/null
 
-(
-	n=0
-	while [ ! -e /tmp/stop ]; do
-		cpuguard apply /tmp/b.conf >/dev/null || echo "apply b failed"
-		cpuguard apply /tmp/a.conf >/dev/null || echo "apply a failed"
-		n=$((n + 2))
-	done
-	echo $n >/tmp/applies
-) &
-swapper=$!
+start_applies /tmp/b.conf /tmp/a.conf
 
 echo $$ >$CG/s/cgroup.procs
 run_rc affinity loop $CALLS 1-2 ok; inside=$RC
 run_rc affinity loop $((CALLS / 2)) 0-3 EPERM; outside=$RC
 echo $$ >$CG/cgroup.procs
-touch /tmp/stop
-wait $swapper
-applies=$(cat /tmp/applies)
+stop_applies
 expect_eq "requests inside both policies all allowed" 0 $inside
 expect_eq "requests outside both policies all denied" 0 $outside
-[ "$applies" -ge 4 ] || fail "only $applies applies ran during the stress"
-pass "$applies applies during $((CALLS + CALLS / 2)) judged calls"
+[ "$APPLIES" -ge 4 ] || fail "only $APPLIES applies ran during the stress"
+pass "$APPLIES applies during $((CALLS + CALLS / 2)) judged calls"
 expect_match "no unreadable requests" '"errors": 0' "$(cpuguard status --json)"
 
 # Harsher: swap /s between the two masks thousands of times a second and
