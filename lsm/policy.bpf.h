@@ -83,7 +83,10 @@ static __always_inline struct policy_value *policy_from_memo(struct cgroup *cgrp
 	}
 	if (low - MEMO_LEVEL0 > (__u32)cgrp->level)
 		return NULL;
-	key.cgroup_id = ancestor_id(cgrp, low - MEMO_LEVEL0);
+	if (low - MEMO_LEVEL0 == (__u32)cgrp->level)
+		key.cgroup_id = cgrp->kn->id; /* its own entry: no probe reads */
+	else
+		key.cgroup_id = ancestor_id(cgrp, low - MEMO_LEVEL0);
 	if (!key.cgroup_id)
 		return NULL;
 	policy = bpf_map_lookup_elem(&policy_map, &key);
@@ -212,14 +215,15 @@ struct cpuset___onstack {
 /*
  * Address of the CPUs @p's cpuset lets sched_setaffinity() apply (it
  * narrows every request to them), or 0 for "no narrowing": the top cpuset
- * (whose tasks may use every possible CPU), no cpuset support, or an empty
- * effective mask (the kernel then falls back to an ancestor's). 0 is
- * always safe: the raw request is judged.
+ * (whose tasks may use every possible CPU) or no cpuset support. 0 is
+ * always safe: the raw request is judged. An empty effective mask (the
+ * kernel then falls back to an ancestor's) also means no narrowing; that
+ * is found by compare(), which reads the words anyway.
  */
 static __always_inline __u64 cpuset_cpus_addr(struct task_struct *p)
 {
 	struct cgroup_subsys_state *css;
-	__u64 addr = 0, word = 0;
+	__u64 addr = 0;
 	int id;
 
 	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
@@ -237,12 +241,7 @@ static __always_inline __u64 cpuset_cpus_addr(struct task_struct *p)
 
 		addr = (__u64)&cs->effective_cpus;
 	}
-	if (!addr)
-		return 0;
-	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words && !word; w++)
-		if (!read_word(addr, w, &word))
-			return 0;
-	return word ? addr : 0;
+	return addr;
 }
 
 /* What is asked: a mask in kernel memory, one CPU, or every CPU. */
@@ -271,21 +270,33 @@ static __always_inline bool request_word(const struct request_src *rq, __u32 w, 
 
 enum outcome { INSIDE, OUTSIDE, UNREADABLE };
 
-/* Is (request & cpuset) inside allowed? @cpuset 0: the whole request. */
-static __always_inline enum outcome compare(const struct request_src *rq, __u64 allowed, __u64 cpuset)
+/*
+ * Is (request & cpuset) inside allowed? *@cpuset 0: the whole request. An
+ * empty cpuset mask means no narrowing: both answers are computed in the
+ * one pass that reads each word once, and *@cpuset is cleared when the
+ * mask was empty (the event's effective mask is then the request).
+ */
+static __always_inline enum outcome compare(const struct request_src *rq, __u64 allowed, __u64 *cpuset)
 {
+	bool any_cpu = false, raw_outside = false;
+
 	if (!allowed)
 		return UNREADABLE;
 	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words; w++) {
 		__u64 r, a, c = ~0ULL;
 
 		if (!request_word(rq, w, &r) || !read_word(allowed, w, &a) ||
-		    (cpuset && !read_word(cpuset, w, &c)))
+		    (*cpuset && !read_word(*cpuset, w, &c)))
 			return UNREADABLE;
-		if (r & c & ~a)
+		any_cpu |= c != 0;
+		raw_outside |= (r & ~a) != 0;
+		if (r & c & ~a) /* c != 0 here: the cpuset is not empty */
 			return OUTSIDE;
 	}
-	return INSIDE;
+	if (any_cpu)
+		return INSIDE;
+	*cpuset = 0;
+	return raw_outside ? OUTSIDE : INSIDE;
 }
 
 #endif
