@@ -31,6 +31,9 @@ void bpf_rcu_read_unlock(void) __ksym;
 int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym;
 int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym;
 void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
+/* Since 6.2: an untrusted typed pointer, read with direct loads that the
+ * verifier guards like probe reads (faults read 0) without a helper call. */
+void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /*
  * The verifier idiom for a variable index into a fixed-size array: it must

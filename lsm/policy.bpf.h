@@ -60,7 +60,8 @@ static __always_inline __u64 ancestor_id(struct cgroup *cgrp, __u32 level)
 
 	if (bpf_probe_read_kernel(&anc, sizeof(anc), (const void *)slot) || !anc)
 		return 0;
-	return BPF_CORE_READ(anc, kn, id);
+	anc = bpf_rdonly_cast(anc, bpf_core_type_id_kernel(struct cgroup));
+	return anc->kn->id;
 }
 
 /* The entry the memo of @cgrp names, or NULL when it names none; *walk is
@@ -229,13 +230,16 @@ static __always_inline __u64 cpuset_cpus_addr(struct task_struct *p)
 	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
 		return 0;
 	id = bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id);
-	css = BPF_CORE_READ(p, cgroups, subsys[id]);
-	if (!css || !BPF_CORE_READ(css, parent))
+	/* Direct loads (the verifier turns faults into 0), not probe reads:
+	 * @p is a trusted task and id a CO-RE constant. */
+	css = p->cgroups->subsys[id];
+	if (!css || !css->parent)
 		return 0;
 	if (bpf_core_field_exists(struct cpuset___offstack, effective_cpus)) {
 		struct cpuset___offstack *cs = (void *)css - bpf_core_field_offset(struct cpuset___offstack, css);
 
-		bpf_probe_read_kernel(&addr, sizeof(addr), &cs->effective_cpus);
+		cs = bpf_rdonly_cast(cs, bpf_core_type_id_kernel(struct cpuset___offstack));
+		addr = (__u64)cs->effective_cpus;
 	} else if (bpf_core_field_exists(struct cpuset___onstack, effective_cpus)) {
 		struct cpuset___onstack *cs = (void *)css - bpf_core_field_offset(struct cpuset___onstack, css);
 
