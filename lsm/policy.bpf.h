@@ -191,6 +191,22 @@ static __always_inline __u64 policy_mask(struct policy_value *policy, __u64 cgid
 	return addr;
 }
 
+/*
+ * Word @w of the set or cpuset mask whose bits are at @addr, by a direct
+ * load through an untrusted typed pointer (no helper call). A fault reads
+ * 0, which can only make a verdict stricter: no allowed CPU (refused), or
+ * an empty cpuset (the raw request judged). The request is read with
+ * read_word(), whose failure is told apart: 0 there would mean "no CPU
+ * asked", which is always inside.
+ */
+static __always_inline __u64 strict_word(__u64 addr, __u32 w)
+{
+	/* The bits are struct cpumask's only member: index them as words. */
+	const __u64 *bits = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct cpumask));
+
+	return bits[w];
+}
+
 /* Word @w of the mask whose bits are at @addr. */
 static __always_inline bool read_word(__u64 addr, __u32 w, __u64 *out)
 {
@@ -289,9 +305,11 @@ static __always_inline enum outcome compare(const struct request_src *rq, __u64 
 	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words; w++) {
 		__u64 r, a, c = ~0ULL;
 
-		if (!request_word(rq, w, &r) || !read_word(allowed, w, &a) ||
-		    (*cpuset && !read_word(*cpuset, w, &c)))
+		if (!request_word(rq, w, &r))
 			return UNREADABLE;
+		a = strict_word(allowed, w);
+		if (*cpuset)
+			c = strict_word(*cpuset, w);
 		any_cpu |= c != 0;
 		raw_outside |= (r & ~a) != 0;
 		if (r & c & ~a) /* c != 0 here: the cpuset is not empty */
