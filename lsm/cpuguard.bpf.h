@@ -31,6 +31,9 @@ void bpf_rcu_read_unlock(void) __ksym;
 int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym;
 int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym;
 void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
+/* Since 6.2: an untrusted typed pointer, read with direct loads that the
+ * verifier guards like probe reads (faults read 0) without a helper call. */
+void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /*
  * The verifier idiom for a variable index into a fixed-size array: it must
@@ -93,6 +96,24 @@ CPUGUARD_MAP(state_map,
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct cpuguard_state););
+
+/*
+ * memo_map: per cgroup, one 64-bit word remembering where its nearest
+ * confined ancestor is for one policy version (policy.bpf.h says why it
+ * stays true within a version): version << 32 | MEMO_NONE or the
+ * ancestor's level + MEMO_LEVEL0. Written and read as one word, never as
+ * parts: a torn {version, level} pair could judge a task against an
+ * ancestor's wider set.
+ */
+struct cgroup_memo {
+	__u64 word;
+};
+
+CPUGUARD_MAP(memo_map,
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cgroup_memo););
 
 /* stats_map: per-CPU counters, only ever changed by atomic adds (events.bpf.h). */
 CPUGUARD_MAP(stats_map,

@@ -100,10 +100,12 @@ struct set_value {
 
 /* state_map[0] */
 struct cpuguard_state {
+	/* One aligned 64-bit word, read by checks with one load: the kernel
+	 * copies a map value in 8-byte moves, so the two are seen together. */
 	__u32 active_gen; /* 0 or 1: the generation checks read */
+	__u32 version;    /* + 1 on every switch of generation (gen == version & 1) */
 	__u32 entries;    /* policy lines in the active generation; 0 = nothing to judge */
 	__u32 follow;     /* bit g: new cgroups are installed into generation g */
-	__u32 version;    /* + 1 on every switch of generation */
 };
 
 /* stats_map: per-CPU counters, indexed so that adding one is one line here.

@@ -12,28 +12,135 @@
 
 static const __u32 zero;
 
-/* Nearest confined cgroup of @p (itself or an ancestor) in generation @gen. */
-static __always_inline struct policy_value *policy_of(struct task_struct *p, __u32 gen, __u64 *policy_cgid)
+/*
+ * The depth memo. Finding the nearest confined ancestor costs one
+ * policy_map lookup per level; a cgroup's storage in memo_map remembers
+ * the answer for one policy version, so that a later check costs one
+ * storage lookup and, when confined, one policy_map lookup.
+ *
+ * Why a memo written in version V stays true as long as V is in force:
+ * - the walk that wrote it ran under the generation of V, whose entries
+ *   apply writes completely before the switch and deletes only an RCU
+ *   grace period after the next switch, and the walk runs inside an RCU
+ *   read-side section (a walk that read V finishes before V's entries go);
+ * - a cgroup's ancestors never change (cgroups cannot move in the tree);
+ * - within V, entries are only ever added by cgroup_mkdir, for the new
+ *   cgroup itself, before it is visible: it has no descendant, no task
+ *   and no memo yet, and every cgroup created below it later sees its
+ *   entry. So no existing memo can miss a nearer entry;
+ * - within V, entries are only ever deleted by cgroup_rmdir, for the
+ *   removed cgroup (no live descendant). A deletion never makes a nearer
+ *   ancestor confined: a memo naming "none" or a farther level stays
+ *   true, and a memo naming the deleted entry's level finds no entry and
+ *   walks.
+ * Whatever adds an entry for an existing cgroup (apply) must change the
+ * version. The memo is tagged with the version the walk read with its
+ * generation, so a walk that finishes after a switch writes a tag no
+ * check matches. Apply flips the generation and adds one to the version
+ * in one map update, so a consistent state has gen == version & 1. The
+ * two share one aligned 64-bit word, read with one load (the kernel
+ * copies map values with 8-byte moves); should a read still mix the two
+ * states, it fails that test and walks without the memo. Anything unsure walks: the memo can
+ * only save lookups, never make the verdict more lenient than the walk.
+ */
+#define MEMO_NONE 1   /* no confined ancestor */
+#define MEMO_LEVEL0 2 /* + the confined ancestor's level */
+
+/* The policy state a check reads once. */
+struct state_view {
+	__u32 gen;
+	__u32 version;
+	bool memo; /* gen and version come from one state: the memo may be used */
+};
+
+/* Cgroup id of @cgrp's ancestor at @level (<= cgrp->level), 0 if unreadable. */
+static __always_inline __u64 ancestor_id(struct cgroup *cgrp, __u32 level)
 {
-	struct policy_key key = { .gen = gen };
+	struct cgroup *anc = NULL;
+	__u64 slot = (__u64)cgrp + bpf_core_field_offset(struct cgroup, ancestors) + (__u64)level * sizeof(anc);
+
+	if (bpf_probe_read_kernel(&anc, sizeof(anc), (const void *)slot) || !anc)
+		return 0;
+	anc = bpf_rdonly_cast(anc, bpf_core_type_id_kernel(struct cgroup));
+	return anc->kn->id;
+}
+
+/* The entry the memo of @cgrp names, or NULL when it names none; *walk is
+ * set when the memo cannot answer (missing, another version, unreadable,
+ * or its entry is gone). */
+static __always_inline struct policy_value *policy_from_memo(struct cgroup *cgrp, __u64 word,
+							     const struct state_view *st, __u64 *policy_cgid,
+							     bool *walk)
+{
+	struct policy_key key = { .gen = st->gen };
+	struct policy_value *policy;
+	__u32 low = (__u32)word;
+
+	*walk = true;
+	if ((__u32)(word >> 32) != st->version || !low)
+		return NULL;
+	if (low == MEMO_NONE) {
+		*walk = false;
+		return NULL;
+	}
+	if (low - MEMO_LEVEL0 > (__u32)cgrp->level)
+		return NULL;
+	if (low - MEMO_LEVEL0 == (__u32)cgrp->level)
+		key.cgroup_id = cgrp->kn->id; /* its own entry: no probe reads */
+	else
+		key.cgroup_id = ancestor_id(cgrp, low - MEMO_LEVEL0);
+	if (!key.cgroup_id)
+		return NULL;
+	policy = bpf_map_lookup_elem(&policy_map, &key);
+	if (!policy)
+		return NULL; /* deleted by cgroup_rmdir: walk */
+	*walk = false;
+	*policy_cgid = key.cgroup_id;
+	return policy;
+}
+
+/* Nearest confined cgroup of @p (itself or an ancestor) in @st's generation. */
+static __always_inline struct policy_value *policy_of(struct task_struct *p, const struct state_view *st,
+						      __u64 *policy_cgid)
+{
+	struct policy_key key = { .gen = st->gen };
 	struct policy_value *policy = NULL;
 	struct cgroup *cgrp = p->cgroups->dfl_cgrp;
+	struct cgroup_memo *memo = NULL;
 	struct bpf_iter_num it;
+	__u64 word = MEMO_NONE;
+	bool walk = true;
 	int *i;
+
+	if (st->memo) {
+		/* Creating it may fail (no memory, or the storage's per-CPU
+		 * lock busy with a preempted run): then walk. */
+		memo = bpf_cgrp_storage_get(&memo_map, cgrp, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (memo) {
+			policy = policy_from_memo(cgrp, *(volatile __u64 *)&memo->word, st, policy_cgid, &walk);
+			if (!walk)
+				return policy;
+		}
+	}
 
 	/* Walk to the root whatever the depth: stopping early would let a task
 	 * that can create cgroups nest itself out of its policy. */
+	policy = NULL;
 	bpf_iter_num_new(&it, 0, cgrp->level + 1);
 	while ((i = bpf_iter_num_next(&it)) && cgrp) {
 		key.cgroup_id = cgrp->kn->id;
 		policy = bpf_map_lookup_elem(&policy_map, &key);
 		if (policy) {
 			*policy_cgid = key.cgroup_id;
+			word = (__u64)cgrp->level + MEMO_LEVEL0;
 			break;
 		}
 		cgrp = cgrp->self.parent->cgroup; /* NULL above the root */
 	}
 	bpf_iter_num_destroy(&it);
+	/* One 64-bit store: no check can see the level without its version. */
+	if (memo)
+		*(volatile __u64 *)&memo->word = (__u64)st->version << 32 | word;
 	return policy;
 }
 
@@ -41,10 +148,17 @@ static __always_inline struct policy_value *policy_of(struct task_struct *p, __u
 static __always_inline struct policy_value *policy_in_force(struct task_struct *p, __u64 *policy_cgid)
 {
 	struct cpuguard_state *state = bpf_map_lookup_elem(&state_map, &zero);
+	struct state_view st;
 
-	if (!state || !state->entries)
+	if (!state || !*(volatile __u32 *)&state->entries)
 		return NULL;
-	return policy_of(p, state->active_gen, policy_cgid);
+	/* active_gen and version share one aligned word: one load. */
+	__u64 gen_version = *(volatile __u64 *)&state->active_gen;
+
+	st.gen = (__u32)gen_version;
+	st.version = (__u32)(gen_version >> 32);
+	st.memo = st.gen == (st.version & 1);
+	return policy_of(p, &st, policy_cgid);
 }
 
 /* Address of the CPU bits of @policy's mask. The pointer is read under the
@@ -81,6 +195,22 @@ static __always_inline __u64 policy_mask(struct policy_value *policy, __u64 cgid
 	return addr;
 }
 
+/*
+ * Word @w of the set or cpuset mask whose bits are at @addr, by a direct
+ * load through an untrusted typed pointer (no helper call). A fault reads
+ * 0, which can only make a verdict stricter: no allowed CPU (refused), or
+ * an empty cpuset (the raw request judged). The request is read with
+ * read_word(), whose failure is told apart: 0 there would mean "no CPU
+ * asked", which is always inside.
+ */
+static __always_inline __u64 strict_word(__u64 addr, __u32 w)
+{
+	/* The bits are struct cpumask's only member: index them as words. */
+	const __u64 *bits = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct cpumask));
+
+	return bits[w];
+}
+
 /* Word @w of the mask whose bits are at @addr. */
 static __always_inline bool read_word(__u64 addr, __u32 w, __u64 *out)
 {
@@ -106,37 +236,36 @@ struct cpuset___onstack {
 /*
  * Address of the CPUs @p's cpuset lets sched_setaffinity() apply (it
  * narrows every request to them), or 0 for "no narrowing": the top cpuset
- * (whose tasks may use every possible CPU), no cpuset support, or an empty
- * effective mask (the kernel then falls back to an ancestor's). 0 is
- * always safe: the raw request is judged.
+ * (whose tasks may use every possible CPU) or no cpuset support. 0 is
+ * always safe: the raw request is judged. An empty effective mask (the
+ * kernel then falls back to an ancestor's) also means no narrowing; that
+ * is found by compare(), which reads the words anyway.
  */
 static __always_inline __u64 cpuset_cpus_addr(struct task_struct *p)
 {
 	struct cgroup_subsys_state *css;
-	__u64 addr = 0, word = 0;
+	__u64 addr = 0;
 	int id;
 
 	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
 		return 0;
 	id = bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id);
-	css = BPF_CORE_READ(p, cgroups, subsys[id]);
-	if (!css || !BPF_CORE_READ(css, parent))
+	/* Direct loads (the verifier turns faults into 0), not probe reads:
+	 * @p is a trusted task and id a CO-RE constant. */
+	css = p->cgroups->subsys[id];
+	if (!css || !css->parent)
 		return 0;
 	if (bpf_core_field_exists(struct cpuset___offstack, effective_cpus)) {
 		struct cpuset___offstack *cs = (void *)css - bpf_core_field_offset(struct cpuset___offstack, css);
 
-		bpf_probe_read_kernel(&addr, sizeof(addr), &cs->effective_cpus);
+		cs = bpf_rdonly_cast(cs, bpf_core_type_id_kernel(struct cpuset___offstack));
+		addr = (__u64)cs->effective_cpus;
 	} else if (bpf_core_field_exists(struct cpuset___onstack, effective_cpus)) {
 		struct cpuset___onstack *cs = (void *)css - bpf_core_field_offset(struct cpuset___onstack, css);
 
 		addr = (__u64)&cs->effective_cpus;
 	}
-	if (!addr)
-		return 0;
-	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words && !word; w++)
-		if (!read_word(addr, w, &word))
-			return 0;
-	return word ? addr : 0;
+	return addr;
 }
 
 /* What is asked: a mask in kernel memory, one CPU, or every CPU. */
@@ -165,21 +294,35 @@ static __always_inline bool request_word(const struct request_src *rq, __u32 w, 
 
 enum outcome { INSIDE, OUTSIDE, UNREADABLE };
 
-/* Is (request & cpuset) inside allowed? @cpuset 0: the whole request. */
-static __always_inline enum outcome compare(const struct request_src *rq, __u64 allowed, __u64 cpuset)
+/*
+ * Is (request & cpuset) inside allowed? *@cpuset 0: the whole request. An
+ * empty cpuset mask means no narrowing: both answers are computed in the
+ * one pass that reads each word once, and *@cpuset is cleared when the
+ * mask was empty (the event's effective mask is then the request).
+ */
+static __always_inline enum outcome compare(const struct request_src *rq, __u64 allowed, __u64 *cpuset)
 {
+	bool any_cpu = false, raw_outside = false;
+
 	if (!allowed)
 		return UNREADABLE;
 	for (__u32 w = 0; w < CPUGUARD_MAX_WORDS && w < nr_cpu_words; w++) {
 		__u64 r, a, c = ~0ULL;
 
-		if (!request_word(rq, w, &r) || !read_word(allowed, w, &a) ||
-		    (cpuset && !read_word(cpuset, w, &c)))
+		if (!request_word(rq, w, &r))
 			return UNREADABLE;
-		if (r & c & ~a)
+		a = strict_word(allowed, w);
+		if (*cpuset)
+			c = strict_word(*cpuset, w);
+		any_cpu |= c != 0;
+		raw_outside |= (r & ~a) != 0;
+		if (r & c & ~a) /* c != 0 here: the cpuset is not empty */
 			return OUTSIDE;
 	}
-	return INSIDE;
+	if (any_cpu)
+		return INSIDE;
+	*cpuset = 0;
+	return raw_outside ? OUTSIDE : INSIDE;
 }
 
 #endif

@@ -39,7 +39,7 @@ int BPF_PROG(judge_affinity_request, struct task_struct *p)
 		return verdict(&j, p, UNREADABLE, mode);
 	if (!(mode & CPUGUARD_STRICT))
 		j.cpuset = cpuset_cpus_addr(p);
-	return verdict(&j, p, compare(&j.rq, j.allowed, j.cpuset), mode);
+	return verdict(&j, p, compare(&j.rq, j.allowed, &j.cpuset), mode);
 }
 
 /*
@@ -70,7 +70,7 @@ int BPF_PROG(judge_sqpoll)
 		if (bpf_core_read(&j.rq.cpu, sizeof(j.rq.cpu), &params->sq_thread_cpu))
 			return verdict(&j, cur, UNREADABLE, mode);
 	}
-	return verdict(&j, cur, compare(&j.rq, j.allowed, 0), mode);
+	return verdict(&j, cur, compare(&j.rq, j.allowed, &j.cpuset), mode);
 }
 
 /*
@@ -94,6 +94,6 @@ int BPF_PROG(report_iowq_affinity, struct io_uring_task *tctx, struct cpumask *m
 	if (!policy)
 		return 0;
 	j.allowed = policy_mask(policy, j.policy_cgid, &mode);
-	verdict(&j, cur, compare(&j.rq, j.allowed, 0), MODE_REPORT_ONLY);
+	verdict(&j, cur, compare(&j.rq, j.allowed, &j.cpuset), MODE_REPORT_ONLY);
 	return 0;
 }

@@ -7,20 +7,21 @@ cpuguard load >/dev/null || fail "load"
 PM=/sys/fs/bpf/cpuguard/policy_map
 # refs PATH: references held to the mask of PATH's line (in force)
 refs() { mask_refs /sys/fs/bpf/cpuguard 0 "$1" 2>/dev/null || mask_refs /sys/fs/bpf/cpuguard 1 "$1"; }
-mkdir -p $CG/svc $CG/slice/inner
+mkdir -p $CG/svc $CG/slice/inner $CG/parent
 cat >/tmp/f.conf <<'P'
 cgroup /svc 1-2
 cgroup /slice 1-2
 cgroup /slice/inner 2
 cgroup /later 3 optional
 cgroup /audited 0 audit optional
+cgroup /parent/svc 1 optional
 P
 run_rc cpuguard apply /tmp/f.conf; expect_eq "apply with optional entries" 0 $RC
-expect_eq "apply says what waits" "applied /tmp/f.conf: 5 cgroups (2 waiting for their cgroup: confined when created)" "$(printf '%s\n' "$OUT" | head -n 1)"
+expect_eq "apply says what waits" "applied /tmp/f.conf: 6 cgroups (3 waiting for their cgroup: confined when created)" "$(printf '%s\n' "$OUT" | head -n 1)"
 run_rc cpuguard show --json
 expect_match "optional entry waits" '"cgroup": "/later", "cgroup_id": null, "cpus": "3", "set": null, "mode": "enforce", "strict": false, "state": "waiting", "optional": true, "followed": 0, "error": null' "$OUT"
-expect_match "status counts" '"active": 3, "waiting": 2, "unconfined": 0' "$(cpuguard status --json)"
-run_rc cpuguard status; expect_match "status text" 'entries: +5 \(3 active, 2 waiting for their cgroup\)' "$OUT"
+expect_match "status counts" '"active": 3, "waiting": 3, "unconfined": 0' "$(cpuguard status --json)"
+run_rc cpuguard status; expect_match "status text" 'entries: +6 \(3 active, 3 waiting for their cgroup\)' "$OUT"
 run_rc cpuguard show; expect_match "table" '/later +3 +- +enforce +waiting,optional +-' "$OUT"
 
 # Without `optional`, a missing path is still an error, and nothing changes.
@@ -55,6 +56,14 @@ expect_eq "1000 restarts, out-of-set refused every time" "1000 rounds, 0 out-of-
 run_rc env RECREATE_CLONE=1 recreate 500 0 1-2 $CG/svc
 expect_eq "500 restarts by clone3(CLONE_INTO_CGROUP)" "500 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
 expect_match "restarts counted" '"cgroup": "/svc", "cgroup_id": null, "cpus": "1-2", "set": null, "mode": "enforce", "strict": false, "state": "waiting", "optional": false, "followed": 1500' "$(cpuguard show --json)"
+# Under a parent whose tasks were judged before (a depth memo of "no
+# confined ancestor" there, lsm/policy.bpf.h): the child's own entry wins.
+echo $$ >$CG/parent/cgroup.procs
+run_rc affinity set self 0-3; expect_eq "unconfined parent: allowed" ok "$OUT"
+run_rc affinity set self 0-3; expect_eq "unconfined parent: allowed (memo)" ok "$OUT"
+echo $$ >$CG/cgroup.procs
+run_rc recreate 300 0 1 $CG/parent/svc
+expect_eq "re-created below a memoized parent" "300 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
 # Nested: a slice and its service created together.
 run_rc recreate 300 1 2 $CG/slice $CG/slice/inner
 expect_eq "nested re-creation: the inner set holds" "300 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
@@ -110,4 +119,4 @@ expect_match "unfollowed cgroup: state" '"cgroup": "/later", "cgroup_id": [0-9]+
 cpuguard apply /tmp/f.conf >/dev/null || fail "apply again"
 expect_match "apply confines it" '"cgroup": "/later", "cgroup_id": [0-9]+, "cpus": "3", "set": null, "mode": "enforce", "strict": false, "state": "active"' "$(cpuguard show --json)"
 cpuguard unload >/dev/null
-rmdir $CG/svc $CG/slice/inner $CG/slice $CG/later $CG/audited
+rmdir $CG/svc $CG/slice/inner $CG/slice $CG/later $CG/audited $CG/parent

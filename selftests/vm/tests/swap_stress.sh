@@ -21,7 +21,7 @@ expect_eq "requests inside both policies all allowed" 0 $inside
 expect_eq "requests outside both policies all denied" 0 $outside
 [ "$APPLIES" -ge 4 ] || fail "only $APPLIES applies ran during the stress"
 pass "$APPLIES applies during $((CALLS + CALLS / 2)) judged calls"
-expect_match "no unreadable requests" '"errors": 0' "$(cpuguard status --json)"
+expect_few_unprovable $((CALLS + CALLS / 2))
 
 # Harsher: swap /s between the two masks thousands of times a second and
 # release each replaced mask at once, with no grace-period wait: checks
@@ -49,4 +49,4 @@ sync; echo 3 >/proc/sys/vm/drop_caches
 lost_kb=$((mem_before - $(mem_kb)))
 pass "MemAvailable before and after the churn differs by $lost_kb kB"
 [ "$lost_kb" -lt $((20 * 1024)) ] || fail "$lost_kb kB lost over $swaps swaps: masks are leaking"
-expect_match "no unreadable requests" '"errors": 0' "$(cpuguard status --json)"
+expect_few_unprovable $((2 * (CALLS + CALLS / 2)))
