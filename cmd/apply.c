@@ -8,6 +8,8 @@
  * of the old. See docs/design.md. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -162,39 +164,29 @@ static uint32_t kernel_mode(const struct policy_entry *e)
 	       (e->mode & POLICY_STRICT ? CPUGUARD_STRICT : 0);
 }
 
-/* Confine cgroup @cgroup_id in generation @gen with @e's set. */
-static int install_entry(const struct guard *g, const struct policy_entry *e, uint64_t cgroup_id,
-			 uint32_t set_id, uint32_t gen)
+/* Line @e into generation @gen: into path_map when @with_path, and cgroup
+ * @cgroup_id (when not 0) into policy_map; one program run. */
+static int install_entry(const struct guard *g, const struct policy *p, const struct policy_entry *e,
+			 bool with_path, uint64_t cgroup_id, uint32_t set_id, uint32_t gen)
 {
 	struct policy_install_args a = {
 		.cgroup_id = cgroup_id,
 		.gen = gen,
 		.set_id = set_id,
 		.mode = kernel_mode(e),
-	};
-
-	return run_syscall_prog(g->policy_install, &a, sizeof(a)) ?: a.err;
-}
-
-/* Write @e into path_map: what `show` reads, and where cgroups created at
- * its path later get their mask from (install.bpf.c, follow_path). */
-static int install_path(const struct guard *g, const struct policy *p, const struct policy_entry *e,
-			uint32_t set_id, uint32_t gen)
-{
-	struct path_install_args a = {
-		.key.gen = gen,
-		.set_id = set_id,
-		.mode = kernel_mode(e),
 		.flags = e->optional ? CPUGUARD_PATH_OPTIONAL : 0,
+		.key.gen = gen,
 	};
 
 	_Static_assert(POLICY_PATH_MAX <= CPUGUARD_PATH_LEN_MAX, "paths the parser accepts can be followed");
-	if (strlen(e->path) > POLICY_PATH_MAX)
-		return -ENAMETOOLONG;
-	memcpy(a.key.path, e->path, strlen(e->path));
-	if (e->set >= 0)
-		snprintf(a.set_name, sizeof(a.set_name), "%s", p->sets[e->set].name);
-	return run_syscall_prog(g->path_install, &a, sizeof(a)) ?: a.err;
+	if (with_path) {
+		if (strlen(e->path) > POLICY_PATH_MAX)
+			return -ENAMETOOLONG;
+		memcpy(a.key.path, e->path, strlen(e->path));
+		if (e->set >= 0)
+			snprintf(a.set_name, sizeof(a.set_name), "%s", p->sets[e->set].name);
+	}
+	return run_syscall_prog(g->policy_install, &a, sizeof(a)) ?: a.err;
 }
 
 /* Named sets are set ids 0..nsets-1; an inline CPU list gets its own id. */
@@ -216,12 +208,23 @@ static int write_generation(const struct guard *g, const struct policy *p, uint3
 
 		if (e->set < 0 && (err = create_set(g, set_id_of(p, i), &e->mask)))
 			return err;
-		if ((err = install_path(g, p, e, set_id_of(p, i), gen)))
-			return err;
-		if (e->cgroup_id && (err = install_entry(g, e, e->cgroup_id, set_id_of(p, i), gen)))
+		if ((err = install_entry(g, p, e, true, e->cgroup_id, set_id_of(p, i), gen)))
 			return err;
 	}
 	return 0;
+}
+
+/* Is @e's cgroup, as parsed, still at its path? One statx() instead of the
+ * resolver's walk: the same inode (a cgroup id is never reused) is the same
+ * cgroup, however the path was reached. */
+static bool still_there(const char *root, const struct policy_entry *e)
+{
+	char path[CGROUP_PATH_MAX];
+	struct statx stx;
+
+	if (snprintf(path, sizeof(path), "%s%s", root, e->path) >= (int)sizeof(path))
+		return false;
+	return !statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_INO, &stx) && stx.stx_ino == e->cgroup_id;
 }
 
 /*
@@ -242,11 +245,13 @@ static int confine_new_cgroups(const struct guard *g, const struct policy *p, ui
 		struct policy_key stale = { .cgroup_id = e->cgroup_id, .gen = gen };
 		uint64_t id = 0;
 
-		if (!policy_cgroup_resolve(&env, e->path, &id, msg, sizeof(msg)) && id == e->cgroup_id)
+		if (e->cgroup_id && still_there(env.cgroup_root, e))
 			continue; /* confined by write_generation() */
+		if (!policy_cgroup_resolve(&env, e->path, &id, msg, sizeof(msg)) && id == e->cgroup_id)
+			continue;
 		if (e->cgroup_id && !cgroup_path_of(e->cgroup_id, buf, sizeof(buf)))
 			bpf_map_delete_elem(g->policy_map, &stale);
-		if (id && (err = install_entry(g, e, id, set_id_of(p, i), gen)))
+		if (id && (err = install_entry(g, p, e, false, id, set_id_of(p, i), gen)))
 			return err;
 	}
 	return 0;

@@ -217,21 +217,17 @@ struct set_create_args {
 	__u64 bits[CPUGUARD_MAX_WORDS];
 };
 
+/* policy_install: a policy line (key.path[0] != 0) into path_map, and/or a
+ * cgroup (cgroup_id != 0) into policy_map, both of generation gen. */
 struct policy_install_args {
 	__u64 cgroup_id;
 	__u32 gen;
 	__u32 set_id;
 	__u32 mode;
 	__s32 err;
-};
-
-struct path_install_args {
-	struct path_key key;
-	__u32 set_id;
-	__u32 mode;
-	__u32 flags;
-	__s32 err;
+	__u32 flags; /* enum path_flags */
 	char set_name[CPUGUARD_NAME_MAX];
+	struct path_key key;
 };
 
 /* Read a mask back: policy_map[{cgroup_id, gen}], or path_map[{gen, path}]

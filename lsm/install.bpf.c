@@ -106,8 +106,40 @@ static __always_inline int store_entry(__u64 cgid, __u32 gen, struct bpf_cpumask
 	return 0;
 }
 
-/* Give one cgroup of generation @gen its own reference to a set's mask.
- * Only the generation not in force is written: no check reads it. */
+/* Write one policy line into path_map: its own reference to its set's
+ * mask, from which every cgroup later created at the path gets one. */
+static __always_inline int store_line(struct policy_install_args *args, struct bpf_cpumask *ref)
+{
+	struct path_key key;
+	struct path_value init = { .mode = args->mode, .flags = args->flags }, *line;
+	struct bpf_cpumask *old;
+	long err;
+
+	/* The context cannot be a map key on 6.12 (KERNEL-NOTES). */
+	if (bpf_probe_read_kernel(&key, sizeof(key), &args->key)) {
+		bpf_cpumask_release(ref);
+		return -EINVAL;
+	}
+	err = bpf_map_update_elem(&path_map, &key, &init, BPF_ANY);
+	line = bpf_map_lookup_elem(&path_map, &key);
+	if (!line) {
+		bpf_cpumask_release(ref);
+		return err ?: -ENOMEM;
+	}
+	__builtin_memcpy(line->set_name, args->set_name, sizeof(line->set_name));
+	old = bpf_kptr_xchg(&line->mask, ref);
+	if (old)
+		bpf_cpumask_release(old);
+	return 0;
+}
+
+/*
+ * One policy line of generation @gen: the line itself into path_map (when
+ * it has a path) and its cgroup into policy_map (when it exists), each with
+ * its own reference to the set's mask. One run per line: apply makes one
+ * for each of up to 32,768 lines. Only the generation not in force is
+ * written, and the kernel side does not follow it meanwhile (state.follow).
+ */
 SEC("syscall")
 int policy_install(struct policy_install_args *args)
 {
@@ -119,46 +151,15 @@ int policy_install(struct policy_install_args *args)
 	set = bpf_map_lookup_elem(&set_map, &set_id);
 	if (!set)
 		return 0;
-	ref = take_ref(&set->mask);
-	if (!ref)
-		return 0;
-	args->err = store_entry(args->cgroup_id, args->gen, ref, args->mode, set_id);
-	return 0;
-}
-
-/* Write one policy line into path_map: its own reference to its set's mask,
- * from which every cgroup later created at the path gets one. */
-SEC("syscall")
-int path_install(struct path_install_args *args)
-{
-	struct path_key key;
-	struct path_value init = { .mode = args->mode, .flags = args->flags }, *entry;
-	struct bpf_cpumask *ref, *old;
-	struct set_value *set;
-	__u32 set_id = args->set_id;
-	long err;
-
-	args->err = -ENOENT;
-	set = bpf_map_lookup_elem(&set_map, &set_id);
-	if (!set)
-		return 0;
-	/* The context cannot be a map key on 6.12 (KERNEL-NOTES). */
-	if (bpf_probe_read_kernel(&key, sizeof(key), &args->key))
-		return 0;
-	err = bpf_map_update_elem(&path_map, &key, &init, BPF_ANY);
-	entry = bpf_map_lookup_elem(&path_map, &key);
-	if (!entry) {
-		args->err = err ?: -ENOMEM;
-		return 0;
-	}
-	__builtin_memcpy(entry->set_name, args->set_name, sizeof(entry->set_name));
-	ref = take_ref(&set->mask);
-	if (!ref)
-		return 0;
-	old = bpf_kptr_xchg(&entry->mask, ref);
-	if (old)
-		bpf_cpumask_release(old);
 	args->err = 0;
+	if (args->key.path[0]) {
+		ref = take_ref(&set->mask);
+		args->err = ref ? store_line(args, ref) : -ENOENT;
+	}
+	if (!args->err && args->cgroup_id) {
+		ref = take_ref(&set->mask);
+		args->err = ref ? store_entry(args->cgroup_id, args->gen, ref, args->mode, set_id) : -ENOENT;
+	}
 	return 0;
 }
 
