@@ -77,14 +77,14 @@ struct path_key {
 	char path[CPUGUARD_PATH_MAX]; /* NUL-padded */
 };
 
-enum path_flags {
+enum cpuguard_path_flags {
 	CPUGUARD_PATH_OPTIONAL = 1 << 0, /* the path need not exist at apply */
 };
 
 struct path_value {
 	CPUGUARD_KPTR(bpf_cpumask, mask); /* referenced; each cgroup created here gets its own */
 	__u32 mode;                       /* enum cpuguard_mode */
-	__u32 flags;                      /* enum path_flags */
+	__u32 flags;                      /* enum cpuguard_path_flags */
 	__u64 followed;                   /* cgroups created here and confined by the kernel */
 	__s32 error;                      /* the last such confinement that failed, 0: none */
 	__u32 pad;
@@ -225,7 +225,7 @@ struct policy_install_args {
 	__u32 set_id;
 	__u32 mode;
 	__s32 err;
-	__u32 flags; /* enum path_flags */
+	__u32 flags; /* enum cpuguard_path_flags */
 	char set_name[CPUGUARD_NAME_MAX];
 	struct path_key key;
 };

@@ -217,11 +217,21 @@ int BPF_PROG(forget_cgroup, struct cgroup *cgrp, const char *path)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct policy_key key = { .cgroup_id = cgrp->kn->id };
+	struct policy_value *entry;
+	struct bpf_cpumask *old;
 
 	if (cgrp->root != cur->cgroups->dfl_cgrp->root)
 		return 0;
 	for (__u32 gen = 0; gen < 2; gen++) {
 		key.gen = gen;
+		/* Release the reference here: since Linux 7.2 a deleted element
+		 * keeps its kptr until the element is used again. */
+		entry = bpf_map_lookup_elem(&policy_map, &key);
+		if (!entry)
+			continue;
+		old = bpf_kptr_xchg(&entry->mask, NULL);
+		if (old)
+			bpf_cpumask_release(old);
 		bpf_map_delete_elem(&policy_map, &key);
 	}
 	return 0;
