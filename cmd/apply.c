@@ -251,8 +251,19 @@ static int confine_new_cgroups(const struct guard *g, const struct policy *p, ui
 			continue;
 		if (e->cgroup_id && !cgroup_path_of(e->cgroup_id, buf, sizeof(buf)))
 			bpf_map_delete_elem(g->policy_map, &stale);
-		if (id && (err = install_entry(g, p, e, false, id, set_id_of(p, i), gen)))
+		if (!id)
+			continue;
+		if ((err = install_entry(g, p, e, false, id, set_id_of(p, i), gen)))
 			return err;
+		/* Removed between the resolution and the install, its entry was
+		 * written after forget_cgroup ran: drop it. Removed later, the
+		 * kernel side drops it. */
+		struct policy_key fresh = { .cgroup_id = id, .gen = gen };
+		struct policy_entry now = *e;
+
+		now.cgroup_id = id;
+		if (!still_there(env.cgroup_root, &now) && !cgroup_path_of(id, buf, sizeof(buf)))
+			bpf_map_delete_elem(g->policy_map, &fresh);
 	}
 	return 0;
 }
