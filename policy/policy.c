@@ -588,18 +588,22 @@ static void check_limit(struct ctx *c)
 		       c->nentries_all, max);
 }
 
+/* Every path with one resolver: siblings then cost one statx() each. */
 static void resolve_paths(struct ctx *c)
 {
-	const struct policy_env *env = c->env;
+	struct policy_env env = *c->env;
+	struct cgroup_resolver *own = NULL;
 	char err[256];
 
-	if (!env->resolve)
+	if (!env.resolve)
 		return;
+	if (!env.resolver)
+		env.resolver = own = cgroup_resolver_new(); /* NULL: each from the root */
 	for (size_t i = 0; i < c->p->nentries; i++) {
 		struct policy_entry *e = &c->p->entries[i];
 
 		err[0] = '\0';
-		int rc = env->resolve(env, e->path, &e->cgroup_id, err, sizeof(err));
+		int rc = env.resolve(&env, e->path, &e->cgroup_id, err, sizeof(err));
 
 		if (rc) {
 			e->cgroup_id = 0;
@@ -609,6 +613,7 @@ static void resolve_paths(struct ctx *c)
 			       err[0] ? err : "cannot resolve");
 		}
 	}
+	cgroup_resolver_free(own);
 }
 
 struct id_idx {

@@ -62,6 +62,8 @@ struct policy {
 	size_t nentries;
 };
 
+struct cgroup_resolver;
+
 struct policy_env {
 	unsigned nr_cpu_ids;               /* clamped to CG_MAX_CPUS */
 	const struct cg_cpumask *possible; /* NULL = all CPUs below nr_cpu_ids */
@@ -74,6 +76,9 @@ struct policy_env {
 	int (*resolve)(const struct policy_env *env, const char *path, uint64_t *id, char *err,
 		       size_t errlen);
 	const char *cgroup_root; /* e.g. "/sys/fs/cgroup"; NULL = CGROUP2_ROOT_DEFAULT */
+	/* Kept between resolutions by policy_cgroup_resolve (NULL: each one
+	 * starts from the root): see cgroup_resolver_new(). */
+	struct cgroup_resolver *resolver;
 	/*
 	 * At most this many cgroup entries and at most this many sets (0 = no
 	 * limit). Lines beyond it are checked but not stored, so memory stays
@@ -91,6 +96,16 @@ struct policy_env {
  */
 int policy_cgroup_resolve(const struct policy_env *env, const char *path, uint64_t *id, char *err,
 			  size_t errlen);
+
+/*
+ * State for resolving many paths in a row (a policy file): the root and the
+ * directories of the last path stay open, so that paths sharing a parent
+ * cost one statx() each instead of a walk from the root. Directories kept
+ * open are the ones that were at their paths when first opened: resolve
+ * again with a new resolver to see changes since. NULL on no memory.
+ */
+struct cgroup_resolver *cgroup_resolver_new(void);
+void cgroup_resolver_free(struct cgroup_resolver *r);
 
 /*
  * Parse and validate. Every error of the file is written to errs (may be

@@ -775,6 +775,41 @@ static void test_real_resolve(void **state)
 	rmdir(dir);
 }
 
+/* One resolver for many paths (as a policy's parse uses): a directory that
+ * failed its checks is not kept for the next path, and a path sharing a
+ * parent gets the same answers as from a fresh resolver. */
+static void test_resolver_reuse(void **state)
+{
+	char dir[] = "/tmp/cpuguard-unit-XXXXXX", p[96], q[96];
+	static const char *const paths[] = { "/d/l/x", "/d/l/x", "/d/a/y", "/d/a", "/d/f/x", "/d/l/x", "/d", "/e/a" };
+	struct cgroup_resolver *r = cgroup_resolver_new();
+
+	(void)state;
+	assert_non_null(r);
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/d", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/d/a", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(q, sizeof(q), "%s/d/l", dir);
+	assert_int_equal(symlink(p, q), 0);
+	snprintf(p, sizeof(p), "%s/d/f", dir);
+	fclose(fopen(p, "w"));
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct policy_env shared = { .cgroup_root = dir, .resolver = r }, fresh = { .cgroup_root = dir };
+		char e1[128] = "", e2[128] = "";
+		uint64_t id1 = 1, id2 = 1;
+
+		assert_int_equal(policy_cgroup_resolve(&shared, paths[i], &id1, e1, sizeof(e1)),
+				 policy_cgroup_resolve(&fresh, paths[i], &id2, e2, sizeof(e2)));
+		assert_string_equal(e1, e2);
+		assert_true(e1[0] != '\0'); /* no path here is a cgroup */
+	}
+	cgroup_resolver_free(r);
+	snprintf(p, sizeof(p), "rm -r %s", dir);
+	assert_int_equal(system(p), 0);
+}
+
 /* Resolution against a real cgroup2 hierarchy is proven in the VM
  * (selftests/vm/tests/cli.sh): the host may have none. */
 
@@ -1122,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_file_fixtures),
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_real_resolve),
+		cmocka_unit_test(test_resolver_reuse),
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_scale_errors),
 		cmocka_unit_test(test_error_cap),
