@@ -384,15 +384,163 @@ int cmd_tasks(const struct options *o)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+static int by_path(const void *a, const void *b)
+{
+	const struct policy_entry *x = *(const struct policy_entry *const *)a;
+	const struct policy_entry *y = *(const struct policy_entry *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* The entry of @path[0..len) or of its nearest ancestor in @sorted (by path). */
+static const struct policy_entry *nearest_by_path(const struct policy_entry **sorted, size_t n, const char *path,
+						  size_t len)
+{
+	char key[CGROUP_PATH_MAX];
+
+	if (len >= sizeof(key))
+		return NULL;
+	memcpy(key, path, len);
+	for (; len; len = cgroup_parent_len(key, len)) {
+		struct policy_entry k = { .path = key };
+		const struct policy_entry *kp = &k, **e;
+
+		key[len] = '\0';
+		if ((e = bsearch(&kp, sorted, n, sizeof(*sorted), by_path)))
+			return *e;
+	}
+	return NULL;
+}
+
+/* Is @tid listed in @file (a cgroup.threads)? */
+static bool lists_thread(const char *file, long tid)
+{
+	FILE *f = fopen(file, "re");
+	bool found = false;
+	long t;
+
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%ld", &t) == 1)
+		found = t == tid;
+	fclose(f);
+	return found;
+}
+
+/* Do the paths in /proc/TID/cgroup name cgroups below cgroup_root() as the
+ * policy's paths do? Not when this process's cgroup namespace has another
+ * root than the mount: then its own cgroup is not where /proc says. */
+static bool proc_paths_match_mount(void)
+{
+	char text[CGROUP_PATH_MAX + 64], file[CGROUP_PATH_MAX + 64];
+	const char *path;
+	size_t len;
+
+	if (read_small(AT_FDCWD, "/proc/thread-self/cgroup", text, sizeof(text)) < 0 ||
+	    proc_cgroup_v2(text, &path, &len))
+		return false;
+	if (len == 1)
+		len = 0; /* the root: cgroup_root()/cgroup.threads */
+	return snprintf(file, sizeof(file), "%s%.*s/cgroup.threads", cgroup_root(), (int)len, path) <
+		       (int)sizeof(file) &&
+	       lists_thread(file, gettid());
+}
+
+/* Total threads on the system, from /proc/loadavg ("0.00 0.00 0.00 1/79 ..."). */
+static long thread_count(void)
+{
+	char buf[128], *slash;
+
+	if (read_small(AT_FDCWD, "/proc/loadavg", buf, sizeof(buf)) < 0 || !(slash = strchr(buf, '/')))
+		return -1;
+	return strtol(slash + 1, NULL, 10);
+}
+
+/* Threads of process @pid (its /proc/PID/task open at @dfd) outside the set
+ * of their nearest entry in @sorted. */
+static size_t count_process(int dfd, const struct policy_entry **sorted, size_t n)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	size_t outside = 0;
+
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char name[64], text[CGROUP_PATH_MAX + 256];
+		const struct policy_entry *e;
+		struct cg_cpumask aff, out;
+		const char *path;
+		size_t len;
+		int tid = atoi(de->d_name);
+
+		if (tid <= 0 || snprintf(name, sizeof(name), "%d/cgroup", tid) >= (int)sizeof(name) ||
+		    read_small(dirfd(d), name, text, sizeof(text)) < 0 || proc_cgroup_v2(text, &path, &len))
+			continue; /* exited, or not in the cgroup2 hierarchy */
+		e = nearest_by_path(sorted, n, path, len);
+		if (e && !get_affinity(tid, &aff) && cpumask_outside(&aff, &e->mask, &out))
+			outside++;
+	}
+	closedir(d);
+	return outside;
+}
+
+/*
+ * The count of the note after an apply, from /proc: a few system calls per
+ * thread, where walking the confined subtrees costs about a dozen per
+ * cgroup. Used when there are fewer threads than entries; -1 when /proc's
+ * paths cannot be trusted to match the policy's.
+ */
+static long count_outside_by_threads(const struct policy *p)
+{
+	const struct policy_entry **sorted;
+	size_t n = p->nentries, outside = 0;
+	struct dirent *de;
+	DIR *proc;
+
+	if (!proc_paths_match_mount() || !(sorted = calloc(n ? n : 1, sizeof(*sorted))))
+		return -1;
+	if (!(proc = opendir("/proc"))) {
+		free(sorted);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &p->entries[i];
+	qsort(sorted, n, sizeof(*sorted), by_path);
+	while ((de = readdir(proc))) {
+		char name[64];
+		int fd;
+
+		if (atoi(de->d_name) <= 0 || snprintf(name, sizeof(name), "%s/task", de->d_name) >= (int)sizeof(name))
+			continue;
+		fd = openat(dirfd(proc), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			outside += count_process(fd, sorted, n);
+	}
+	closedir(proc);
+	free(sorted);
+	return outside;
+}
+
 /* After an apply: the policy just installed is @p, exactly (apply holds the
  * lock), so it is used as it is rather than read back: no policy_read run
  * per entry and no walk of the whole tree to name cgroups, which would make
  * every apply on a large hierarchy several times slower. */
 void tasks_note_after_apply(const struct policy *p)
 {
-	struct entry_in_force *entries = calloc(p->nentries ? p->nentries : 1, sizeof(*entries));
+	long threads = thread_count(), outside = -1;
+	struct entry_in_force *entries;
 	struct walk w;
 
+	if (threads >= 0 && (size_t)threads < p->nentries)
+		outside = count_outside_by_threads(p);
+	if (outside >= 0) {
+		outside_print_apply_note(stdout, outside);
+		return;
+	}
+	entries = calloc(p->nentries ? p->nentries : 1, sizeof(*entries));
 	if (!entries)
 		return; /* a note, not part of the apply: say nothing when it cannot be told */
 	for (size_t i = 0; i < p->nentries; i++) {

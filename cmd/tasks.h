@@ -50,6 +50,13 @@ int proc_stat_flags(const char *stat, unsigned long *flags);
 /* /proc/TID/status: the Tgid: line. 0, or -1 if missing. */
 int proc_status_tgid(const char *status, int *tgid);
 
+/* /proc/TID/cgroup: the cgroup2 line ("0::PATH"): *path and *len name
+ * PATH inside @text. 0, or -1 if there is none or it is not absolute. */
+int proc_cgroup_v2(const char *text, const char **path, size_t *len);
+/* Length of the parent of the cgroup path @path[0..len): "/a/b" -> 2 ("/a"),
+ * "/a" -> 1 ("/"), "/" -> 0 (none). */
+size_t cgroup_parent_len(const char *path, size_t len);
+
 /* The kernel's task flags that explain a refused affinity change. */
 #define TASK_PF_IO_WORKER 0x00000010UL
 #define TASK_PF_KTHREAD 0x00200000UL

@@ -73,6 +73,28 @@ int proc_status_tgid(const char *status, int *tgid)
 	return -1;
 }
 
+int proc_cgroup_v2(const char *text, const char **path, size_t *len)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, "0::", 3))
+			continue;
+		p += 3;
+		*len = strcspn(p, "\n");
+		*path = p;
+		return *len && p[0] == '/' ? 0 : -1;
+	}
+	return -1;
+}
+
+size_t cgroup_parent_len(const char *path, size_t len)
+{
+	if (len <= 1)
+		return 0; /* the root has no parent */
+	while (len > 1 && path[len - 1] != '/')
+		len--;
+	return len > 1 ? len - 1 : 1;
+}
+
 void narrow_reason(int err, unsigned long flags, bool flags_known, char *buf, size_t len)
 {
 	const char *who = "";

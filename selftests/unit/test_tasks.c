@@ -118,6 +118,28 @@ static void test_status_tgid(void **state)
 	assert_int_equal(proc_status_tgid("Tgid:\t0\n", &tgid), -1);
 }
 
+/* The cgroup2 line of /proc/TID/cgroup, among v1 lines, and without one. */
+static void test_proc_cgroup(void **state)
+{
+	const char *path;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(proc_cgroup_v2("12:pids:/x\n0::/a/b c\n", &path, &len), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(path, "/a/b c", 6);
+	assert_int_equal(proc_cgroup_v2("0::/", &path, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(proc_cgroup_v2("1:name=systemd:/\n", &path, &len), -1);
+	assert_int_equal(proc_cgroup_v2("10::/x\n", &path, &len), -1); /* not hierarchy 0 */
+	assert_int_equal(proc_cgroup_v2("0::\n", &path, &len), -1);
+	assert_int_equal(proc_cgroup_v2("0::x/y\n", &path, &len), -1);
+	assert_int_equal(proc_cgroup_v2("", &path, &len), -1);
+	assert_int_equal(cgroup_parent_len("/a/bc", 5), 2);
+	assert_int_equal(cgroup_parent_len("/a", 2), 1);
+	assert_int_equal(cgroup_parent_len("/", 1), 0);
+}
+
 static void test_reason(void **state)
 {
 	char buf[160];
@@ -349,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_narrowed),
 		cmocka_unit_test(test_stat_flags),
 		cmocka_unit_test(test_status_tgid),
+		cmocka_unit_test(test_proc_cgroup),
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_sort_and_table),
 		cmocka_unit_test(test_json),

@@ -37,6 +37,14 @@ printf 'cgroup /tk 1-2\n' >/tmp/p.conf
 run_rc cpuguard apply /tmp/p.conf; expect_eq "apply" 0 $RC
 expect_eq "apply: first line" "applied /tmp/p.conf: 1 cgroup" "$(printf '%s\n' "$OUT" | sed -n 1p)"
 expect_eq "apply: count" "4 threads run outside their set: see 'cpuguard tasks'" "$(printf '%s\n' "$OUT" | sed -n 2p)"
+# With more entries than the system has threads, apply counts from /proc
+# (each thread's cgroup path) instead of walking the confined cgroups: the
+# same four. The waiting entries hold no thread.
+nthr=$(cut -d' ' -f4 /proc/loadavg | cut -d/ -f2)
+{ echo 'cgroup /tk 1-2'; for i in $(seq 0 $nthr); do echo "cgroup /absent/a$i 1-2 optional"; done; } >/tmp/many.conf
+run_rc cpuguard apply /tmp/many.conf; expect_eq "apply, more entries than threads" 0 $RC
+expect_eq "apply, more entries than threads: count" "4 threads run outside their set: see 'cpuguard tasks'" "$(printf '%s\n' "$OUT" | sed -n 2p)"
+run_rc cpuguard apply /tmp/p.conf; expect_eq "apply again" 0 $RC
 
 run_rc cpuguard tasks; expect_eq "tasks: exit with threads outside" 1 $RC
 expect_match "header" '^PID +TID +COMM +CGROUP +AFFINITY +ALLOWED +POLICY +MODE$' "$(printf '%s\n' "$OUT" | sed -n 1p)"
@@ -127,6 +135,12 @@ for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = ksoftirqd/3 ] && ks=$
 printf 'cgroup / 0-2 audit\ncgroup /tk 1-2\n' >/tmp/root.conf
 run_rc cpuguard apply /tmp/root.conf; expect_eq "apply confining /" 0 $RC
 expect_match "apply counts the root's threads" "^[0-9]+ threads run outside their set: see 'cpuguard tasks'$" "$(printf '%s\n' "$OUT" | sed -n 2p)"
+# Counted from /proc (more entries than threads), the same number.
+counted=$(printf '%s\n' "$OUT" | sed -n 2p)
+{ cat /tmp/root.conf; for i in $(seq 0 $nthr); do echo "cgroup /absent/a$i 1-2 optional"; done; } >/tmp/many.conf
+run_rc cpuguard apply /tmp/many.conf; expect_eq "apply confining /, many entries" 0 $RC
+expect_eq "root's threads counted from /proc" "$counted" "$(printf '%s\n' "$OUT" | sed -n 2p)"
+run_rc cpuguard apply /tmp/root.conf; expect_eq "apply confining / again" 0 $RC
 run_rc cpuguard tasks; expect_eq "root confined: exit" 1 $RC
 expect_match "kernel thread listed" "^$ks +$ks +ksoftirqd/3 +/ +3 +0-2 +/ +audit$" "$OUT"
 run_rc cpuguard tasks --narrow; expect_eq "narrow with a kernel thread: exit" 1 $RC
