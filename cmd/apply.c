@@ -76,72 +76,26 @@ int cmd_check(const struct options *o)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
-/* Collect the keys of @map_fd that @keep accepts, then delete them. Keys are
- * collected first: asking for the first key again after every delete would
- * rescan every emptied bucket of the hash map each time (quadratic). */
-static int delete_keys(int map_fd, size_t key_size, bool (*keep)(const void *key, uint32_t arg),
-		       uint32_t arg)
+/* Delete what @what names (generation @gen's entries, the staged sets) in
+ * one program run (install.bpf.c). */
+static int clear(const struct guard *g, uint32_t what, uint32_t gen)
 {
-	char *keys = NULL, *prev = NULL, next[sizeof(struct path_key)];
-	size_t n = 0, cap = 0;
-	int err = 0;
+	struct clear_args a = { .gen = gen, .what = what };
 
-	while (!bpf_map_get_next_key(map_fd, prev, next)) {
-		if (n == cap) {
-			char *k = realloc(keys, (cap = cap ? 2 * cap : 1024) * key_size);
-
-			if (!k) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = k;
-		}
-		memcpy(keys + n * key_size, next, key_size);
-		prev = keys + n * key_size;
-		n++;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (keep(keys + i * key_size, arg) && bpf_map_delete_elem(map_fd, keys + i * key_size) &&
-		    errno != ENOENT)
-			err = -errno;
-	free(keys);
-	return err;
+	return run_syscall_prog(g->clear_generation, &a, sizeof(a)) ?: a.err;
 }
 
-static bool in_generation(const void *key, uint32_t gen)
+/* Delete every entry of generation @gen from policy_map and path_map. */
+static int clear_generation(const struct guard *g, uint32_t gen)
 {
-	return ((const struct policy_key *)key)->gen == gen;
-}
-
-static bool any_key(const void *key, uint32_t unused)
-{
-	(void)key;
-	(void)unused;
-	return true;
-}
-
-/* Delete every entry of generation @gen from a map keyed by policy_key. */
-static int clear_generation(int map_fd, uint32_t gen)
-{
-	return delete_keys(map_fd, sizeof(struct policy_key), in_generation, gen);
-}
-
-static bool in_path_generation(const void *key, uint32_t gen)
-{
-	return ((const struct path_key *)key)->gen == gen;
-}
-
-/* The same for path_map. */
-static int clear_path_generation(int map_fd, uint32_t gen)
-{
-	return delete_keys(map_fd, sizeof(struct path_key), in_path_generation, gen);
+	return clear(g, CPUGUARD_CLEAR_ENTRIES, gen);
 }
 
 /* set_map is staging: empty before and after every apply. Deleting an
  * entry releases the set's own reference to its mask. */
-static int clear_sets(int map_fd)
+static int clear_sets(const struct guard *g)
 {
-	return delete_keys(map_fd, sizeof(uint32_t), any_key, 0);
+	return clear(g, CPUGUARD_CLEAR_SETS, 0);
 }
 
 static int create_set(const struct guard *g, uint32_t set_id, const struct cg_cpumask *mask)
@@ -214,17 +168,13 @@ static int write_generation(const struct guard *g, const struct policy *p, uint3
 	return 0;
 }
 
-/* Is @e's cgroup, as parsed, still at its path? One statx() instead of the
- * resolver's walk: the same inode (a cgroup id is never reused) is the same
- * cgroup, however the path was reached. */
-static bool still_there(const char *root, const struct policy_entry *e)
+/* The id of the cgroup at @path now, 0 if none (or not resolvable). */
+static uint64_t id_at(const struct policy_env *env, const char *path)
 {
-	char path[CGROUP_PATH_MAX];
-	struct statx stx;
+	char msg[256];
+	uint64_t id;
 
-	if (snprintf(path, sizeof(path), "%s%s", root, e->path) >= (int)sizeof(path))
-		return false;
-	return !statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_INO, &stx) && stx.stx_ino == e->cgroup_id;
+	return policy_cgroup_resolve(env, path, &id, msg, sizeof(msg)) ? 0 : id;
 }
 
 /*
@@ -232,40 +182,36 @@ static bool still_there(const char *root, const struct policy_entry *e)
  * the kernel side followed generation @gen: confine them here. A cgroup
  * removed between parsing and write_generation() left an entry no cgroup
  * will ever use (the kernel side removes entries only of generations it
- * follows): drop it.
+ * follows): drop it. The resolver is new, so every path is looked up as
+ * it is now; paths that share a parent cost one statx() each.
  */
 static int confine_new_cgroups(const struct guard *g, const struct policy *p, uint32_t gen)
 {
-	struct policy_env env = { .cgroup_root = cgroup_root() };
-	char msg[256], buf[CGROUP_PATH_MAX];
-	int err;
+	struct policy_env env = { .cgroup_root = cgroup_root(), .resolver = cgroup_resolver_new() };
+	char buf[CGROUP_PATH_MAX];
+	int err = 0;
 
-	for (size_t i = 0; i < p->nentries; i++) {
+	for (size_t i = 0; i < p->nentries && !err; i++) {
 		const struct policy_entry *e = &p->entries[i];
 		struct policy_key stale = { .cgroup_id = e->cgroup_id, .gen = gen };
-		uint64_t id = 0;
+		uint64_t id = id_at(&env, e->path);
 
-		if (e->cgroup_id && still_there(env.cgroup_root, e))
-			continue; /* confined by write_generation() */
-		if (!policy_cgroup_resolve(&env, e->path, &id, msg, sizeof(msg)) && id == e->cgroup_id)
-			continue;
+		if (id == e->cgroup_id)
+			continue; /* confined by write_generation(), or still absent */
 		if (e->cgroup_id && !cgroup_path_of(e->cgroup_id, buf, sizeof(buf)))
 			bpf_map_delete_elem(g->policy_map, &stale);
-		if (!id)
+		if (!id || (err = install_entry(g, p, e, false, id, set_id_of(p, i), gen)))
 			continue;
-		if ((err = install_entry(g, p, e, false, id, set_id_of(p, i), gen)))
-			return err;
 		/* Removed between the resolution and the install, its entry was
 		 * written after forget_cgroup ran: drop it. Removed later, the
 		 * kernel side drops it. */
 		struct policy_key fresh = { .cgroup_id = id, .gen = gen };
-		struct policy_entry now = *e;
 
-		now.cgroup_id = id;
-		if (!still_there(env.cgroup_root, &now) && !cgroup_path_of(id, buf, sizeof(buf)))
+		if (id_at(&env, e->path) != id && !cgroup_path_of(id, buf, sizeof(buf)))
 			bpf_map_delete_elem(g->policy_map, &fresh);
 	}
-	return 0;
+	cgroup_resolver_free(env.resolver);
+	return err;
 }
 
 static int write_state(const struct guard *g, const struct cpuguard_state *st)
@@ -317,8 +263,7 @@ static int apply_policy(const struct guard *g, const struct policy *p)
 
 	/* Leftovers of an interrupted apply live in the inactive generation. */
 	if ((err = close_generation(g, &st, gen)) || wait_for_checks() ||
-	    (err = clear_generation(g->policy_map, gen)) || (err = clear_path_generation(g->path_map, gen)) ||
-	    (err = clear_sets(g->set_map)))
+	    (err = clear_generation(g, gen)) || (err = clear_sets(g)))
 		return err ?: -EIO;
 	if ((err = write_generation(g, p, gen)))
 		return err;
@@ -344,9 +289,8 @@ static int apply_policy(const struct guard *g, const struct policy *p)
 		       strerror(-err));
 		return 0;
 	}
-	clear_sets(g->set_map);
-	clear_generation(g->policy_map, st.active_gen);
-	clear_path_generation(g->path_map, st.active_gen);
+	clear_sets(g);
+	clear_generation(g, st.active_gen);
 	return 0;
 }
 

@@ -53,6 +53,7 @@ struct options {
 	X(set_create, "prog_set_create", PROG, progs.set_create)                  \
 	X(policy_install, "prog_policy_install", PROG, progs.policy_install)      \
 	X(policy_read, "prog_policy_read", PROG, progs.policy_read)               \
+	X(clear_generation, "prog_clear_generation", PROG, progs.clear_generation) \
 	X(link_follow_path, "link_follow_path", LINK, links.follow_path)         \
 	X(link_forget_cgroup, "link_forget_cgroup", LINK, links.forget_cgroup)   \
 	X(flush_coalesced, "prog_flush_coalesced", PROG, progs.flush_coalesced)   \

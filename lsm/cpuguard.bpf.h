@@ -20,6 +20,7 @@
 #define ENOENT 2
 #define ENOMEM 12
 #define EINVAL 22
+#define EBUSY 16
 
 /* Kfuncs (bpftool 7.1's vmlinux.h has no kfunc prototypes). */
 struct bpf_cpumask *bpf_cpumask_create(void) __ksym;

@@ -230,6 +230,19 @@ struct policy_install_args {
 	struct path_key key;
 };
 
+/* clear_generation: what to delete. */
+enum cpuguard_clear {
+	CPUGUARD_CLEAR_ENTRIES = 1 << 0, /* generation gen of policy_map and path_map */
+	CPUGUARD_CLEAR_SETS = 1 << 1,    /* every set of set_map */
+};
+
+struct clear_args {
+	__u32 gen;
+	__u32 what; /* enum cpuguard_clear */
+	__u32 left; /* entries that could not be deleted (0: all gone) */
+	__s32 err;
+};
+
 /* Read a mask back: policy_map[{cgroup_id, gen}], or path_map[{gen, path}]
  * when cgroup_id is 0. */
 struct policy_read_args {

@@ -237,6 +237,77 @@ int BPF_PROG(forget_cgroup, struct cgroup *cgrp, const char *path)
 	return 0;
 }
 
+/*
+ * Clearing a generation (apply's leftovers before it writes, the old one
+ * after its switch) and the staged sets, in one program run rather than
+ * one system call per key. Each callback runs for one element under RCU;
+ * the element's mask is released here, as in forget_cgroup.
+ */
+struct clearing {
+	__u32 gen;
+	__u32 found; /* elements to delete seen in this pass */
+};
+
+/* Release the mask of a value about to be deleted, as forget_cgroup does. */
+#define DROP(map, key, v, c)                                          \
+	do {                                                          \
+		struct bpf_cpumask *old = bpf_kptr_xchg(&(v)->mask, NULL); \
+                                                                      \
+		if (old)                                              \
+			bpf_cpumask_release(old);                     \
+		(c)->found++;                                         \
+		bpf_map_delete_elem(map, key);                        \
+	} while (0)
+
+static long drop_entry(struct bpf_map *map, struct policy_key *key, struct policy_value *v, struct clearing *c)
+{
+	if (key->gen == c->gen)
+		DROP(&policy_map, key, v, c);
+	return 0;
+}
+
+static long drop_line(struct bpf_map *map, struct path_key *key, struct path_value *v, struct clearing *c)
+{
+	if (key->gen == c->gen)
+		DROP(&path_map, key, v, c);
+	return 0;
+}
+
+static long drop_set(struct bpf_map *map, __u32 *key, struct set_value *v, struct clearing *c)
+{
+	DROP(&set_map, key, v, c);
+	return 0;
+}
+
+/*
+ * A preallocated element deleted during the walk can be reused at once (by
+ * follow_path, for a cgroup of the generation in force) and linked into
+ * another bucket, which can make the walk skip elements. So walk again
+ * until a pass finds nothing to delete; what is still found after
+ * CLEAR_PASSES (cgroups created faster than the walk) is reported.
+ */
+#define CLEAR_PASSES 8
+
+SEC("syscall")
+int clear_generation(struct clear_args *args)
+{
+	struct clearing c = { .gen = args->gen, .found = 1 };
+	__u32 what = args->what;
+
+	for (int pass = 0; pass < CLEAR_PASSES && c.found; pass++) {
+		c.found = 0;
+		if (what & CPUGUARD_CLEAR_ENTRIES) {
+			bpf_for_each_map_elem(&policy_map, drop_entry, &c, 0);
+			bpf_for_each_map_elem(&path_map, drop_line, &c, 0);
+		}
+		if (what & CPUGUARD_CLEAR_SETS)
+			bpf_for_each_map_elem(&set_map, drop_set, &c, 0);
+	}
+	args->left = c.found;
+	args->err = c.found ? -EBUSY : 0;
+	return 0;
+}
+
 /* Read back the mask a cgroup is confined to, as the kernel holds it, or
  * (cgroup_id 0) the mask of a policy line in path_map. */
 SEC("syscall")
