@@ -167,10 +167,11 @@ static __always_inline struct policy_value *policy_in_force(struct task_struct *
  * valid until this program returns, whatever an apply does meanwhile. */
 static __always_inline __u64 policy_mask_addr(struct policy_value *policy)
 {
-	__u64 mask = 0;
+	/* A direct load (no helper call): the verifier types it an RCU
+	 * pointer, valid as long as this run, or NULL. */
+	struct bpf_cpumask *mask = *(struct bpf_cpumask *volatile *)&policy->mask;
 
-	bpf_probe_read_kernel(&mask, sizeof(mask), &policy->mask);
-	return mask ? mask + bpf_core_field_offset(struct bpf_cpumask, cpumask) : 0;
+	return mask ? (__u64)&mask->cpumask : 0;
 }
 
 /*
