@@ -13,7 +13,7 @@
 #include "bench_empty.skel.h"
 #include "configs.h"
 
-const char *const group_name[NGROUPS] = { "none", "empty", "empty2", "cpuguard" };
+const char *const group_name[NGROUPS] = { "none", "empty", "empty2", "empty4", "cpuguard" };
 
 const struct config configs[] = {
 	{ "timer", G_NONE, CONFINED, NULL, CALL_TIMER, 0, "two clock reads, no call (timer overhead)" },
@@ -24,6 +24,8 @@ const struct config configs[] = {
 	{ "empty", G_EMPTY, CONFINED, ALLOWED, CALL_SETAFFINITY, 0, "empty lsm/task_setscheduler" },
 	{ "empty2", G_EMPTY2, CONFINED, ALLOWED, CALL_SETAFFINITY, 0,
 	  "empty lsm/task_setscheduler + empty fentry/sched_setaffinity" },
+	{ "empty4", G_EMPTY4, CONFINED, ALLOWED, CALL_SETAFFINITY, 0,
+	  "empty lsm/task_setscheduler + three empty fentry/sched_setaffinity (cpuguard's shape)" },
 	{ "getppid_e2", G_EMPTY2, CONFINED, NULL, CALL_GETPPID, 0, "getppid(), the two empty programs attached" },
 	{ "unconfined", G_CPUGUARD, UNCONFINED, ALLOWED, CALL_SETAFFINITY, 0, "cpuguard, unconfined cgroup" },
 	{ "allowed", G_CPUGUARD, CONFINED, ALLOWED, CALL_SETAFFINITY, 0, "cpuguard, confined, allowed" },
@@ -35,7 +37,7 @@ const struct config configs[] = {
 };
 
 static struct bench_empty *empty;
-static struct bpf_link *links[2];
+static struct bpf_link *links[4];
 static struct ring_buffer *events_rb;
 static uint64_t drained;
 
@@ -98,6 +100,8 @@ static void load_empty(void)
 		die("cannot load the empty BPF programs: %s", strerror(errno));
 	own_prog(bpf_program__fd(empty->progs.empty_lsm));
 	own_prog(bpf_program__fd(empty->progs.empty_fentry));
+	own_prog(bpf_program__fd(empty->progs.empty_fentry_1));
+	own_prog(bpf_program__fd(empty->progs.empty_fentry_2));
 }
 
 static bool attach_prog(int i, struct bpf_program *prog)
@@ -125,6 +129,11 @@ void group_enter(enum group g)
 		load_empty();
 		ok = attach_prog(0, empty->progs.empty_lsm) && attach_prog(1, empty->progs.empty_fentry);
 		break;
+	case G_EMPTY4:
+		load_empty();
+		ok = attach_prog(0, empty->progs.empty_lsm) && attach_prog(1, empty->progs.empty_fentry) &&
+		     attach_prog(2, empty->progs.empty_fentry_1) && attach_prog(3, empty->progs.empty_fentry_2);
+		break;
 	default:
 		move_self("");
 		cpuguard("load", NULL);
@@ -143,7 +152,7 @@ void group_enter(enum group g)
 void group_leave(enum group g)
 {
 	trace("<2>cgbench: leave %s\n", group_name[g]);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
 		bpf_link__destroy(links[i]);
 		links[i] = NULL;
 	}
@@ -173,7 +182,7 @@ static int prog_of_link(const char *pin)
 
 void group_progs(enum group g, struct prog_stat ps[2])
 {
-	if (g == G_EMPTY2) {
+	if (g == G_EMPTY2 || g == G_EMPTY4) {
 		ps[0] = (struct prog_stat){ .fd = dup(bpf_program__fd(empty->progs.empty_fentry)),
 					    .label = "empty_fentry" };
 		ps[1] = (struct prog_stat){ .fd = dup(bpf_program__fd(empty->progs.empty_lsm)), .label = "empty_lsm" };

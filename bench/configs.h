@@ -9,7 +9,7 @@
 
 #include "common.h"
 
-enum group { G_NONE, G_EMPTY, G_EMPTY2, G_CPUGUARD, NGROUPS };
+enum group { G_NONE, G_EMPTY, G_EMPTY2, G_EMPTY4, G_CPUGUARD, NGROUPS };
 enum call { CALL_TIMER, CALL_SETAFFINITY, CALL_GETPPID };
 
 extern const char *const group_name[NGROUPS];
@@ -24,7 +24,7 @@ struct config {
 	const char *what;
 };
 
-#define NCONFIGS 15
+#define NCONFIGS 16
 extern const struct config configs[NCONFIGS];
 
 int config_index(const char *name);

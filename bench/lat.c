@@ -36,7 +36,8 @@ static void measure(int ci, int round, int calls, int warmup, uint64_t *lat)
 static const char *const ratios[][2] = {
 	{ "allowed", "empty" }, { "unconfined", "empty" }, { "allowed", "empty2" }, { "unconfined", "empty2" },
 	{ "denied", "empty2" }, { "allowed", "cpuset" }, { "depth8", "depth1" }, { "depth16", "depth1" },
-	{ "getppid_cg", "getppid" }, { "getppid_e2", "getppid" },
+	{ "getppid_cg", "getppid" }, { "getppid_e2", "getppid" }, { "allowed", "empty4" },
+	{ "unconfined", "empty4" }, { "empty4", "empty2" },
 };
 
 static void print_ratio(int a, int b, int rounds)

@@ -212,13 +212,19 @@ END {
 	print ""
 	print "| | median | p99 | extra time, in no-BPF latencies |"
 	print "|---|---|---|---|"
-	split("allowed/empty unconfined/empty allowed/empty2 unconfined/empty2 denied/empty2 allowed/cpuset", L, " ")
+	split("allowed/empty unconfined/empty allowed/empty2 unconfined/empty2 denied/empty2 allowed/empty4 unconfined/empty4 empty4/empty2 allowed/cpuset", L, " ")
 	for (i = 1; i in L; i++) if (L[i] in R) print "| " L[i] " | " f2(R[L[i]]) " | " f2(RP[L[i]]) " | " f2(ROV[L[i]]) " |"
 	print ""
 	print "`empty` is one empty `lsm/task_setscheduler` program: the floor any BPF"
 	print "LSM on this hook pays. `empty2` adds an empty `fentry/sched_setaffinity`:"
 	print "the floor of any design that, like cpuguard, captures the requested mask"
 	print "at fentry and judges it in the LSM hook (two BPF trampolines)."
+	print "`empty4` has cpuguard's own shape: the empty LSM program and three empty"
+	print "fentry programs, as cpuguard attaches three capture copies so that a"
+	print "task preempted inside one cannot make another task's request unreadable"
+	print "(docs/design.md). `allowed/empty4` and `unconfined/empty4` are what"
+	print "cpuguard's program bodies cost above that shape; `empty4/empty2` is what"
+	print "the two extra copies cost empty."
 	print ""
 
 	# ---- 2 ----
@@ -244,15 +250,16 @@ END {
 	if ("getppid_cg" in SN) print "| getppid_cg | " SPROG["getppid_cg", 1] " | " SNS["getppid_cg", 1] " (no runs) | " SPROG["getppid_cg", 2] " | " SNS["getppid_cg", 2] " (no runs) |"
 	print ""
 	add_allowed = CM["allowed"] - CM["nobpf"]
-	body_allowed = SNAME["allowed", "capture_affinity_0"] + SNAME["allowed", "judge_affinity_request"]
+	body_allowed = 3 * SNAME["allowed", "capture_affinity_0"] + SNAME["allowed", "judge_affinity_request"]
 	add_empty2 = CM["empty2"] - CM["nobpf"]
 	body_empty2 = SNAME["empty2", "empty_fentry"] + SNAME["empty2", "empty_lsm"]
 	print "Where the time goes for a confined, allowed request: cpuguard adds"
-	print sprintf("%.0f", add_allowed) " ns to the call (median over rounds); its two programs run for"
+	print sprintf("%.0f", add_allowed) " ns to the call (median over rounds); its four programs (three"
+	print "capture copies, counted as three times the first, and the judge) run for"
 	print sprintf("%.0f", body_allowed) " ns of it. The two empty programs add " sprintf("%.0f", add_empty2) " ns, of which " sprintf("%.0f", body_empty2) " ns"
 	print "inside them (the bare cost of entering a program and reading the clock);"
-	print "so the two trampolines cost about " sprintf("%.0f", add_empty2 - body_empty2) " ns and cpuguard's program bodies"
-	print "about " sprintf("%.0f", body_allowed - body_empty2) " ns more than empty ones."
+	print "so the two trampolines cost about " sprintf("%.0f", add_empty2 - body_empty2) " ns. With cpuguard's shape (`empty4`)"
+	print "the empty programs add " sprintf("%.0f", CM["empty4"] - CM["nobpf"]) " ns."
 	print ""
 
 	if (("latency_allowed", 1) in PSYM) {
@@ -428,6 +435,12 @@ END {
 	print "native overhead. They are still the only side-by-side figures this machine"
 	print "can produce: its own kernel refuses LSM and fentry programs."
 	print ""
+	print "cpuguard's shape costs more than that floor before any program body runs:"
+	print "the three capture copies (one is not enough under preemption, issue #19)"
+	print "make an empty `empty4` " f2(ratio("empty4", "empty2")) " of `empty2`. Against that shape cpuguard"
+	print "sits at " f2(R["allowed/empty4"]) " (allowed) and " f2(R["unconfined/empty4"]) " (unconfined): that is what its program"
+	print "bodies cost."
+	print ""
 	print "Above that floor (section 2), for an allowed request:"
 	print ""
 	print "- `capture_affinity_0` (fentry, one of three copies) runs " SNAME["allowed", "capture_affinity_0"] " ns against " SNAME["empty2", "empty_fentry"] " ns for an empty"
@@ -539,7 +552,7 @@ END {
 
 	# ---- plot data ----
 	n = 0
-	split("nobpf cpuset empty empty2 unconfined allowed denied depth1 depth8 depth16", PL, " ")
+	split("nobpf cpuset empty empty2 empty4 unconfined allowed denied depth1 depth8 depth16", PL, " ")
 	for (i = 1; PL[i] != ""; i++) {
 		c = PL[i]
 		if (!(c in CM)) continue
