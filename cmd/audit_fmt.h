@@ -44,13 +44,22 @@ struct audit_fmt {
 	/* the parts kept from the last event */
 	time_t sec;
 	bool sec_valid;
+	size_t sec_len;
 	char sec_text[32]; /* "2026-11-24T20:30:01." */
-	struct who_part {
+	/* "kind": ..., "action": ... as they stand in the line */
+	struct kind_part {
 		bool valid;
-		__u32 pid, tid;
+		__u32 kind, action;
+		size_t len;
+		char text[64];
+	} kind;
+	/* a comm, JSON-escaped with its quotes: pids and tids change from
+	 * one event to the next, the names they carry mostly do not */
+	struct comm_part {
+		bool valid;
 		char comm[16];
 		size_t len;
-		char text[256];
+		char text[128];
 	} caller, target;
 	struct cg_part {
 		bool valid;
