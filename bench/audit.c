@@ -447,7 +447,8 @@ static uint64_t wait_lines(struct audit *a, uint64_t want)
 static double drain_round(struct audit *a, int round, uint64_t capacity)
 {
 	/* well past the ring's capacity: it is full, and drops are counted */
-	uint64_t fill = capacity + capacity / 4, lines0 = a->lines, deadline, events, t0, t1;
+	uint64_t fill = capacity + capacity / 4, lines0 = a->lines, deadline, events, t0, t1, m0;
+	struct timespec mono, tick;
 	struct status s0, s1;
 	double rate;
 	int st;
@@ -466,13 +467,18 @@ static double drain_round(struct audit *a, int round, uint64_t capacity)
 	if (s1.dropped == s0.dropped || events > capacity)
 		die("drain round %d: the ring buffer took %llu events, dropped %llu: not full", round,
 		    (unsigned long long)events, (unsigned long long)(s1.dropped - s0.dropped));
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	t0 = coarse_ns();
 	kill(a->rpid, SIGCONT);
 	t1 = wait_lines(a, lines0 + events);
 	rate = t1 > t0 ? events / ((t1 - t0) / 1e9) : 0;
-	printf("DRAIN round=%d events=%llu dropped=%llu lines=%llu seconds=%.4f rate=%.0f\n", round,
+	/* window: the drain on CLOCK_MONOTONIC, one tick longer, for perf --time */
+	clock_getres(CLOCK_REALTIME_COARSE, &tick);
+	m0 = ts_ns(&mono);
+	printf("DRAIN round=%d events=%llu dropped=%llu lines=%llu seconds=%.4f rate=%.0f window=%.6f,%.6f\n", round,
 	       (unsigned long long)events, (unsigned long long)(s1.dropped - s0.dropped),
-	       (unsigned long long)(a->lines - lines0), (t1 - t0) / 1e9, rate);
+	       (unsigned long long)(a->lines - lines0), (t1 - t0) / 1e9, rate, m0 / 1e9,
+	       (m0 + (t1 - t0) + ts_ns(&tick)) / 1e9);
 	return rate;
 }
 
@@ -501,6 +507,8 @@ int bench_drain(const struct bench_opts *o)
 	audit_setup(&a);
 	capacity = ring_capacity();
 	start_cli_reader(&a);
+	/* for a profile of the reader alone (bench/vm/bench.sh) */
+	printf("DRAIN_READER pid=%d\n", (int)a.rpid);
 	set_affinity(0, a.flood_cpus);
 	move_self(FLOOD);
 	wait_probe(&a);

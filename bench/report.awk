@@ -87,7 +87,8 @@ BEGIN {
 	else if (k == "PHASE") { phase = $2 }
 	else if (k == "PHASE_END") { PH[phase] = F["seconds"] }
 	else if (k == "PROFILE") {
-		w = F["what"]; PN[w]++; PSYM[w, PN[w]] = F["sym"]; PPCT[w, PN[w]] = F["pct"]
+		w = F["what"]; PN[w]++; PSYM[w, PN[w]] = F["sym"]; PPCT[w, PN[w]] = F["pct"]; PDSO[w, PN[w]] = F["dso"]
+		if (F["dso"] != "") PBYDSO[w, F["dso"] ~ /kernel/ ? "kernel" : F["dso"] == "cpuguard" ? "cpuguard" : "other"] += F["pct"]
 		cl = pclass(F["sym"]); PCLASS[w, cl] += F["pct"]
 	} else if (k == "PROFILE_SHARE") { PSHARE[F["what"]] = F["pct"] }
 
@@ -398,6 +399,16 @@ END {
 		print "meanwhile. Every round's drops and the file's counts are checked as above."
 		print ""
 	}
+	if (("drain", 1) in PSYM) {
+		print "Where the reader's time goes while it drains (`perf record -a -e cpu-clock`"
+		print "during `cgbench drain`, the reader's samples in the drains' time windows;"
+		print "symbols of at least 0.5%, by binary):"
+		print ""
+		print "| % of samples | binary | symbol |"
+		print "|---|---|---|"
+		for (i = 1; i <= PN["drain"] && i <= 20; i++) print "| " f2(PPCT["drain", i]) " | " PDSO["drain", i] " | `" PSYM["drain", i] "` |"
+		print ""
+	}
 	print "What the reader spends per event (`cgbench fmt`: `cmd/audit_fmt.c`'s JSON"
 	print "formatter on a stream like the distinct flood, where no part of a line repeats"
 	print "the line before, and one `write()` per 64 lines, timed in the VM, " P["calls"] " events):"
@@ -498,7 +509,14 @@ END {
 		print FMT["total"] " ns (`cgbench fmt`, section 5); the other " sprintf("%.0f", drain_ns - FMT["total"]) " ns are outside the"
 		print "formatter: taking the record from the ring buffer (libbpf's callback per"
 		print "record), copying the lines into the file (tmpfs here) and the reader's"
-		print "wakeup. Under TCG every instruction of that is emulated, so these"
+		print "wakeup."
+		if (("drain", 1) in PSYM) {
+			print "In the profile of the drains (section 5), symbols of at least 0.5% add up to"
+			print f2(PBYDSO["drain", "kernel"]) "% of the reader's samples in the kernel (see the table; here mostly its `write()`s: copying the"
+			print "lines into the file's pages, allocating and zeroing those pages, faulting in"
+			print "the buffer) and " f2(PBYDSO["drain", "cpuguard"]) "% in `cpuguard` itself (formatting, the ring buffer)."
+		}
+		print "Under TCG every instruction of that is emulated, so these"
 		print "absolute figures are far below what the same reader does natively."
 		print ""
 		print "A live flood cannot show the capacity here: " P["threads"] " threads make only"

@@ -6,7 +6,7 @@
 # cgbench.seconds= cgbench.drain_rounds=; cgbench.phases=audit,drain runs
 # only those phases (names as in the PHASE lines; all when unset).
 . /lib/cpuguard-test.sh
-rounds=15 calls=20000 stats_rounds=5 sizes=100,1000,10000 reps=5 threads=3 seconds=3 drain_rounds=7 phases=
+rounds=15 calls=20000 stats_rounds=5 sizes=100,1000,10000 reps=5 threads=3 seconds=3 drain_rounds=9 phases=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	cgbench.rounds=*) rounds=${arg#*=} ;;
@@ -79,6 +79,23 @@ phase audit_null cgbench audit --threads "$threads" --seconds "$seconds" --reade
 phase audit_raw cgbench audit --threads "$threads" --seconds "$seconds" --reader raw --pattern distinct
 phase drain cgbench drain --threads "$threads" --rounds "$drain_rounds"
 phase reader_profile cgbench fmt --calls "$calls"
+# Where the reader's time goes while it drains a full ring buffer: its
+# samples (--pid) in the drains' time windows only (not its start-up, nor
+# its idle checks between rounds).
+if [ -n "$perf" ] && want profile_drain; then
+	echo "PHASE profile_drain start"
+	t0=$(date +%s)
+	perf record -q -a -F 1999 -e cpu-clock -k CLOCK_MONOTONIC -o $perf/drain.data -- \
+		cgbench drain --threads "$threads" --rounds 5 >$perf/drain.out 2>&1 || fail "cgbench drain under perf"
+	rpid=$(sed -n 's/^DRAIN_READER pid=\([0-9]*\)$/\1/p' $perf/drain.out)
+	windows=$(sed -n 's/^DRAIN round=.* window=\([0-9.,]*\)$/\1/p' $perf/drain.out | tr '\n' ' ')
+	[ -n "$rpid" ] && [ -n "$windows" ] || fail "cgbench drain did not name its reader or its windows"
+	perf report -i $perf/drain.data --stdio --no-children --pid "$rpid" --time "${windows% }" --sort dso,sym \
+		--percentage relative -g none --percent-limit 0.5 2>/dev/null |
+		awk '$1 ~ /%$/ && $1 + 0 >= 0.5 { p = $1; sub(/%/, "", p); d = $2; $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, ""); print "PROFILE what=drain pct=" p " dso=" d " sym=" $0 }'
+	rm -f $perf/drain.data
+	echo "PHASE_END seconds=$(($(date +%s) - t0))"
+fi
 CGBENCH_PERF=$perf phase apply cgbench apply --sizes "$sizes" --reps "$reps"
 if [ -n "$perf" ]; then
 	for f in $perf/apply-*.data; do
