@@ -4,7 +4,10 @@
  * or a bare ring buffer consumer); counts denials, events, drops, lines and
  * the denials the lines' counts stand for. The flood repeats one request
  * (--pattern repeat: the kernel coalesces it) or alternates two, so that no
- * request repeats the one before (distinct: nothing to coalesce). */
+ * request repeats the one before (distinct: nothing to coalesce).
+ *
+ * cgbench drain: what that reader can deliver, apart from what a flood can
+ * produce in this VM (see bench_drain). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,8 +54,8 @@ static void *flood(void *arg)
 	while (!flood_stop) {
 		if (syscall(SYS_sched_setaffinity, 0, sizeof(req[0]), &req[flood_distinct & i++ & 1]) == 0)
 			f->other++;
-		else if (errno == EPERM)
-			f->eperm++;
+		else if (errno == EPERM) /* read while the flood runs (bench_drain) */
+			__atomic_store_n(&f->eperm, f->eperm + 1, __ATOMIC_RELAXED);
 		else
 			f->other++;
 	}
@@ -192,27 +197,41 @@ static void wait_probe(struct audit *a)
 		usleep(1000000); /* cannot see it: give it a second */
 }
 
-static void run_flood(struct audit *a, double seconds)
+/* The flooders, all started at once. */
+static void start_flood(struct audit *a)
 {
-	a->s0 = cpuguard_status();
-	a->raw0 = raw_events;
-	a->lines0 = a->lines;
-	a->counts0 = file_counts;
+	flood_stop = 0;
 	flood_distinct = a->distinct;
 	pthread_barrier_init(&flood_start, NULL, a->nthreads + 1);
 	for (int i = 0; i < a->nthreads; i++) {
 		a->fl[i].cpu = i % (a->ncpu - 1);
+		a->fl[i].eperm = a->fl[i].other = 0;
 		pthread_create(&a->fl[i].th, NULL, flood, &a->fl[i]);
 	}
 	pthread_barrier_wait(&flood_start);
-	a->t0 = now_ns();
-	usleep((useconds_t)(seconds * 1e6));
+}
+
+static void stop_flood(struct audit *a)
+{
 	flood_stop = 1;
 	for (int i = 0; i < a->nthreads; i++) {
 		pthread_join(a->fl[i].th, NULL);
 		a->eperm += a->fl[i].eperm;
 		a->other += a->fl[i].other;
 	}
+	pthread_barrier_destroy(&flood_start);
+}
+
+static void run_flood(struct audit *a, double seconds)
+{
+	a->s0 = cpuguard_status();
+	a->raw0 = raw_events;
+	a->lines0 = a->lines;
+	a->counts0 = file_counts;
+	start_flood(a);
+	a->t0 = now_ns();
+	usleep((useconds_t)(seconds * 1e6));
+	stop_flood(a);
 	a->t1 = now_ns();
 	a->lines_flood = a->reader == READER_CLI   ? count_lines(a->in_fd, &a->lines)
 			 : a->reader == READER_RAW ? raw_events
@@ -339,6 +358,189 @@ int bench_audit(const struct bench_opts *o)
 	drain(&a);
 	stop_reader(&a);
 	exact = audit_report(&a);
+	audit_cleanup(&a);
+	return exact ? 0 : 1;
+}
+
+/*
+ * cgbench drain [--rounds R] [--threads T]: the reader's capacity, apart
+ * from the producer. In this VM a flood makes fewer denials a second than
+ * the reader is asked to keep up with, so a live flood cannot show what
+ * the reader can do. Here `cpuguard audit --follow --json --output FILE`
+ * is stopped (SIGSTOP) while distinct denials fill the ring buffer and
+ * overflow it; then it is let go (SIGCONT) and timed until FILE holds
+ * every event the ring took. Stopping a running reader rather than starting
+ * one late keeps its start-up (loading, opening the maps) out of the time.
+ *
+ * The end is FILE's mtime, set by the reader's last write(): cgbench need
+ * not watch closely at that moment (polling would take emulated CPU from
+ * the reader), it waits until FILE has stopped growing. File times come
+ * from the kernel's coarse clock (one tick), so the start is read from that
+ * clock too.
+ */
+static uint64_t ring_capacity(void)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = pinned(PIN_FILE(events));
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		die("events map: %s", strerror(errno));
+	close(fd);
+	/* every record: the event and its header, 8-byte aligned */
+	return info.max_entries / ((sizeof(struct cpuguard_event) + BPF_RINGBUF_HDR_SZ + 7) / 8 * 8);
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000 + (uint64_t)ts->tv_nsec;
+}
+
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return ts_ns(&ts);
+}
+
+static uint64_t flood_eperm(const struct audit *a)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < a->nthreads; i++)
+		n += __atomic_load_n(&a->fl[i].eperm, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Wait until FILE holds @want lines; FILE's mtime then. Lines are counted
+ * only once FILE has not grown for 200 ms: counting while the reader
+ * writes would slow it down. */
+static uint64_t wait_lines(struct audit *a, uint64_t want)
+{
+	uint64_t deadline = now_ns() + 30000000000ull;
+	off_t size = -1;
+	struct stat st;
+	int still = 0;
+
+	for (;;) {
+		usleep(50000);
+		if (fstat(a->in_fd, &st))
+			die("%s: %s", AUDIT_OUT, strerror(errno));
+		if (st.st_size != size) {
+			size = st.st_size;
+			still = 0;
+		} else if (++still >= 4 && count_lines(a->in_fd, &a->lines) >= want) {
+			/* FILE again: the lines counted may be newer than st */
+			if (fstat(a->in_fd, &st))
+				die("%s: %s", AUDIT_OUT, strerror(errno));
+			return ts_ns(&st.st_mtim);
+		}
+		if (now_ns() > deadline)
+			die("the reader did not deliver the ring buffer's events in 30 s (%llu of %llu lines)",
+			    (unsigned long long)a->lines, (unsigned long long)want);
+	}
+}
+
+/* One round: fill the ring while the reader is stopped, time its drain.
+ * Returns the events delivered per second. */
+static double drain_round(struct audit *a, int round, uint64_t capacity)
+{
+	/* well past the ring's capacity: it is full, and drops are counted */
+	uint64_t fill = capacity + capacity / 4, lines0 = a->lines, deadline, events, t0, t1, m0;
+	struct timespec mono, tick;
+	struct status s0, s1;
+	double rate;
+	int st;
+
+	kill(a->rpid, SIGSTOP);
+	if (waitpid(a->rpid, &st, WUNTRACED) != a->rpid || !WIFSTOPPED(st))
+		die("the audit reader did not stop");
+	s0 = cpuguard_status();
+	deadline = now_ns() + 30000000000ull;
+	start_flood(a);
+	while (flood_eperm(a) < fill && now_ns() < deadline)
+		usleep(2000);
+	stop_flood(a);
+	s1 = cpuguard_status();
+	events = s1.events - s0.events;
+	if (s1.dropped == s0.dropped || events > capacity)
+		die("drain round %d: the ring buffer took %llu events, dropped %llu: not full", round,
+		    (unsigned long long)events, (unsigned long long)(s1.dropped - s0.dropped));
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	t0 = coarse_ns();
+	kill(a->rpid, SIGCONT);
+	t1 = wait_lines(a, lines0 + events);
+	rate = t1 > t0 ? events / ((t1 - t0) / 1e9) : 0;
+	/* window: the drain on CLOCK_MONOTONIC, one tick longer, for perf --time */
+	clock_getres(CLOCK_REALTIME_COARSE, &tick);
+	m0 = ts_ns(&mono);
+	printf("DRAIN round=%d events=%llu dropped=%llu lines=%llu seconds=%.4f rate=%.0f window=%.6f,%.6f\n", round,
+	       (unsigned long long)events, (unsigned long long)(s1.dropped - s0.dropped),
+	       (unsigned long long)(a->lines - lines0), (t1 - t0) / 1e9, rate, m0 / 1e9,
+	       (m0 + (t1 - t0) + ts_ns(&tick)) / 1e9);
+	return rate;
+}
+
+int bench_drain(const struct bench_opts *o)
+{
+	struct audit a = {
+		.reader = READER_CLI,
+		.nthreads = o->threads,
+		.distinct = 1,
+		.ncpu = sysconf(_SC_NPROCESSORS_ONLN),
+		.fl = calloc(o->threads, sizeof(struct flooder)),
+		.rpid = -1,
+		.out_fd = -1,
+		.in_fd = -1,
+	};
+	int rounds = o->rounds < 1 ? 1 : o->rounds > MAX_ROUNDS ? MAX_ROUNDS : o->rounds;
+	uint64_t capacity, got, counted, denied, dropped, events, coalesced;
+	double rate[MAX_ROUNDS], lo = 0, hi = 0;
+	struct timespec tick;
+	struct status s0;
+	bool exact;
+	int st;
+
+	if (a.ncpu < 2 || !a.fl)
+		die("drain needs 2 CPUs");
+	audit_setup(&a);
+	capacity = ring_capacity();
+	start_cli_reader(&a);
+	/* for a profile of the reader alone (bench/vm/bench.sh) */
+	printf("DRAIN_READER pid=%d\n", (int)a.rpid);
+	set_affinity(0, a.flood_cpus);
+	move_self(FLOOD);
+	wait_probe(&a);
+	s0 = cpuguard_status();
+	a.lines0 = a.lines;
+	a.counts0 = file_counts;
+	for (int r = 0; r < rounds; r++) {
+		rate[r] = drain_round(&a, r, capacity);
+		lo = r == 0 || rate[r] < lo ? rate[r] : lo;
+		hi = rate[r] > hi ? rate[r] : hi;
+	}
+	/* Stop it: it sends what it holds; then everything must add up. */
+	kill(a.rpid, SIGTERM);
+	waitpid(a.rpid, &st, 0);
+	got = count_lines(a.in_fd, &a.lines) - a.lines0;
+	a.s2 = cpuguard_status();
+	denied = a.s2.denied - s0.denied;
+	dropped = a.s2.dropped - s0.dropped;
+	events = a.s2.events - s0.events;
+	coalesced = a.s2.coalesced - s0.coalesced;
+	counted = file_counts - a.counts0;
+	exact = WIFEXITED(st) && WEXITSTATUS(st) == 0 && counted + dropped == denied + (a.s2.audited - s0.audited) &&
+		events + coalesced + dropped == denied && a.s2.pending == 0 && got == events && a.eperm == denied &&
+		a.other == 0;
+	clock_getres(CLOCK_REALTIME_COARSE, &tick);
+	printf("DRAIN_SUM rounds=%d capacity=%llu rate_median=%.0f rate_min=%.0f rate_max=%.0f tick_ms=%.1f "
+	       "denied=%llu events=%llu dropped=%llu delivered=%llu counted=%llu exact=%s\n",
+	       rounds, (unsigned long long)capacity, median_dbl(rate, rounds), lo,
+	       hi, ts_ns(&tick) / 1e6, (unsigned long long)denied, (unsigned long long)events,
+	       (unsigned long long)dropped, (unsigned long long)got, (unsigned long long)counted, exact ? "yes" : "no");
+	close(a.out_fd);
+	close(a.in_fd);
 	audit_cleanup(&a);
 	return exact ? 0 : 1;
 }

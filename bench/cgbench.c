@@ -21,13 +21,16 @@
  *   cgbench audit [--threads T] [--seconds S] [--reader cli|null|raw] [--pattern distinct|repeat]
  *       a denial flood from T threads while `cpuguard audit --follow
  *       --json` reads the events; counts denials, events, drops, lines.
+ *   cgbench drain [--rounds R] [--threads T]
+ *       how fast that reader empties a full ring buffer into a file: its
+ *       capacity, apart from what the flood can produce.
  *   cgbench fmt [--calls N]
  *       what that reader spends per event, step by step.
  *   cgbench spin CONFIG PERF_DATA [--seconds S]
  *       one configuration's calls for S seconds under `perf record -a`.
  *
  * One file per measurement, named after it (lat.c, stats.c, apply.c,
- * audit.c, fmt.c, spin.c), as bpftool has one per subcommand; configs.c
+ * audit.c (audit and drain), fmt.c, spin.c), as bpftool has one per subcommand; configs.c
  * holds the configurations lat, stats and spin time, common.c what every
  * measurement uses. This file reads the command line and dispatches.
  *
@@ -52,6 +55,7 @@ static const struct command {
 	{ "spin", 2, bench_spin },
 	{ "apply", 0, bench_apply },
 	{ "audit", 0, bench_audit },
+	{ "drain", 0, bench_drain },
 };
 
 static void usage(void)
@@ -61,7 +65,8 @@ static void usage(void)
 			"       cgbench fmt [--calls N]\n"
 			"       cgbench spin CONFIG PERF_DATA [--seconds S]\n"
 			"       cgbench apply [--sizes N,N,...] [--reps R]\n"
-			"       cgbench audit [--threads T] [--seconds S] [--reader cli|null|raw] [--pattern distinct|repeat]\n");
+			"       cgbench audit [--threads T] [--seconds S] [--reader cli|null|raw] [--pattern distinct|repeat]\n"
+			"       cgbench drain [--rounds R] [--threads T]\n");
 	exit(2);
 }
 

@@ -321,6 +321,8 @@ struct status cpuguard_status(void)
 	s.checks = json_u64(buf, "checks");
 	s.allowed = json_u64(buf, "allowed");
 	s.denied = json_u64(buf, "denied");
+	s.audited = json_u64(buf, "audited");
+	s.reported = json_u64(buf, "reported");
 	s.events = json_u64(buf, "events");
 	s.dropped = json_u64(buf, "dropped");
 	s.errors = json_u64(buf, "errors");

@@ -48,6 +48,7 @@ int bench_stats(const struct bench_opts *o);
 int bench_apply(const struct bench_opts *o);
 int bench_audit(const struct bench_opts *o);
 int bench_fmt(const struct bench_opts *o);
+int bench_drain(const struct bench_opts *o);
 
 extern char **environ;
 extern const char *cpuguard_bin;
@@ -78,7 +79,7 @@ uint64_t cpuguard(const char *cmd, const char *arg);
 void cpuguard_unload(void);
 
 struct status {
-	unsigned long long checks, allowed, denied, events, dropped, errors, coalesced, pending;
+	unsigned long long checks, allowed, denied, audited, reported, events, dropped, errors, coalesced, pending;
 };
 
 struct status cpuguard_status(void);

@@ -16,7 +16,7 @@ mkdir -p "$out"
 # Only the benchmark's own lines (the VM's console chatter is elsewhere).
 awk -v t="$test" '$1 == "CPUGUARD-BEGIN" && $2 == t { on = 1 } on { print } $1 == "CPUGUARD-END" && $2 == t { exit }' \
 	"$results" >"$tmp/r.txt"
-for kind in CONFIG RATIO STATSUM AUDIT FMT APPLY; do
+for kind in CONFIG RATIO STATSUM AUDIT DRAIN_SUM FMT APPLY; do
 	grep -q "^$kind " "$tmp/r.txt" || { echo "report: no $kind lines from test $test in $results" >&2; exit 1; }
 done
 

@@ -37,7 +37,7 @@ append=${BENCH_APPEND:-}
 out=${BENCH_OUT:-$root/docs}
 results=$BUILD/bench/results.txt
 if [ "$quick" = 1 ]; then
-	append="cgbench.rounds=3 cgbench.calls=5000 cgbench.stats_rounds=2 cgbench.sizes=100,1000 cgbench.reps=1 cgbench.seconds=1 $append"
+	append="cgbench.rounds=3 cgbench.calls=5000 cgbench.stats_rounds=2 cgbench.sizes=100,1000 cgbench.reps=1 cgbench.seconds=1 cgbench.drain_rounds=3 $append"
 	out=${BENCH_OUT:-$BUILD/bench/quick}
 	results=$BUILD/bench/results-quick.txt
 fi

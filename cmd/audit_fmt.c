@@ -76,18 +76,27 @@ void audit_fmt_free(struct audit_fmt *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* "00".."99": a flood formats several numbers per event, two digits per
+ * division halves the divisions. */
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+			      "4041424344454647484950515253545556575859606162636465666768697071727374757677787980"
+			      "81828384858687888990919293949596979899";
+
 /* Decimal digits of @v at @out; their number. */
 static size_t put_u64(char *out, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
+	size_t n = 1, i;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
+	for (i = n; v >= 100; v /= 100) {
+		i -= 2;
+		memcpy(out + i, digits2 + 2 * (v % 100), 2);
+	}
+	if (v >= 10)
+		memcpy(out, digits2 + 2 * v, 2);
+	else
+		out[0] = (char)('0' + v);
 	return n;
 }
 
@@ -97,6 +106,20 @@ static size_t put(char *out, const char *s, size_t n)
 	return n;
 }
 #define PUT(out, lit) put(out, lit, sizeof(lit) - 1)
+
+/* A kept part of the line, @n bytes of it, copied in 16-byte pieces,
+ * possibly up to 15 bytes past its end: every kept part's buffer, and the
+ * room left in the line (LINE_MAX_LEN), has that much to spare. A line is
+ * about ten such copies; a memcpy() call for each costs more than the
+ * copying, most of all under emulation (QEMU TCG), where every call and
+ * branch of memcpy()'s size dispatch is a translated block of its own. */
+#define PART_SLACK 15
+static size_t put_part(char *out, const char *text, size_t n)
+{
+	for (size_t i = 0; i < n; i += 16)
+		memcpy(out + i, text + i, 16);
+	return n;
+}
 
 size_t audit_fmt_time(struct audit_fmt *f, uint64_t boot_ns, char *out)
 {
@@ -113,14 +136,16 @@ size_t audit_fmt_time(struct audit_fmt *f, uint64_t boot_ns, char *out)
 		struct tm tm;
 
 		gmtime_r(&sec, &tm);
-		strftime(f->sec_text, sizeof(f->sec_text), "%Y-%m-%dT%H:%M:%S.", &tm);
+		f->sec_len = strftime(f->sec_text, sizeof(f->sec_text), "%Y-%m-%dT%H:%M:%S.", &tm);
 		f->sec = sec;
 		f->sec_valid = true;
 	}
-	n = strlen(f->sec_text);
-	memcpy(out, f->sec_text, n);
-	for (int i = 8; i >= 0; i--, ns /= 10)
-		out[n + i] = (char)('0' + ns % 10);
+	n = f->sec_len;
+	put_part(out, f->sec_text, n);
+	/* nine digits: four pairs and one */
+	for (int i = 7; i >= 1; i -= 2, ns /= 100)
+		memcpy(out + n + i, digits2 + 2 * (ns % 100), 2);
+	out[n] = (char)('0' + ns);
 	out[n + 9] = 'Z';
 	out[n + 10] = 0;
 	return n + 10;
@@ -128,7 +153,8 @@ size_t audit_fmt_time(struct audit_fmt *f, uint64_t boot_ns, char *out)
 
 /* The first CPU at or after @from whose bit is @set, or nbits. Whole words
  * at a time: a flood formats masks for every event. */
-static unsigned next_bit(const __u64 *words, unsigned nbits, unsigned from, bool set)
+static inline __attribute__((always_inline)) unsigned next_bit(const __u64 *words, unsigned nbits, unsigned from,
+								bool set)
 {
 	while (from < nbits) {
 		__u64 w = (set ? words[from / 64] : ~words[from / 64]) >> (from % 64);
@@ -159,9 +185,21 @@ size_t audit_fmt_cpulist(const __u64 *words, unsigned nwords, char *out)
 	return len;
 }
 
+/* Whether @words are the @nwords words @m shows. Word by word: masks are
+ * mostly one word, and a call to memcmp() costs more than comparing it. */
+static bool mask_same(const struct mask_part *m, const __u64 *words, unsigned nwords)
+{
+	if (!m->valid || m->nwords != nwords)
+		return false;
+	for (unsigned i = 0; i < nwords; i++)
+		if (m->words[i] != words[i])
+			return false;
+	return true;
+}
+
 const char *audit_fmt_mask(struct mask_part *m, const __u64 *words, unsigned nwords)
 {
-	if (m->valid && m->nwords == nwords && !memcmp(m->words, words, nwords * sizeof(*words)))
+	if (mask_same(m, words, nwords))
 		return m->text;
 	memcpy(m->words, words, nwords * sizeof(*words));
 	m->nwords = nwords;
@@ -177,30 +215,21 @@ static unsigned event_words(const struct cpuguard_event *e)
 	return n < 1 ? 1 : n > CPUGUARD_EVENT_WORDS ? CPUGUARD_EVENT_WORDS : n;
 }
 
-/* "pid": P, "tid": T, "comm": "C" (prefix "" or "target_") */
-static void who_json(struct who_part *w, const char *prefix, __u32 pid, __u32 tid, const char *comm)
+/* @comm, JSON-escaped, formatted again only when it changes. */
+static void comm_json(struct comm_part *c, const char *comm)
 {
-	size_t n = 0, pl = strlen(prefix);
+	__u64 a, b, ca, cb;
 
-	if (w->valid && w->pid == pid && w->tid == tid && !memcmp(w->comm, comm, sizeof(w->comm)))
+	/* 16 bytes: two word compares */
+	memcpy(&a, comm, 8);
+	memcpy(&b, comm + 8, 8);
+	memcpy(&ca, c->comm, 8);
+	memcpy(&cb, c->comm + 8, 8);
+	if (c->valid && a == ca && b == cb)
 		return;
-	w->valid = true;
-	w->pid = pid;
-	w->tid = tid;
-	memcpy(w->comm, comm, sizeof(w->comm));
-	n += PUT(w->text + n, "\"");
-	n += put(w->text + n, prefix, pl);
-	n += PUT(w->text + n, "pid\": ");
-	n += put_u64(w->text + n, pid);
-	n += PUT(w->text + n, ", \"");
-	n += put(w->text + n, prefix, pl);
-	n += PUT(w->text + n, "tid\": ");
-	n += put_u64(w->text + n, tid);
-	n += PUT(w->text + n, ", \"");
-	n += put(w->text + n, prefix, pl);
-	n += PUT(w->text + n, "comm\": ");
-	n += json_escape(w->text + n, sizeof(w->text) - n, comm, strnlen(comm, 16));
-	w->len = n;
+	memcpy(c->comm, comm, sizeof(c->comm));
+	c->len = json_escape(c->text, sizeof(c->text), comm, strnlen(comm, sizeof(c->comm)));
+	c->valid = true;
 }
 
 static char *dup_or_null(const char *s)
@@ -214,7 +243,7 @@ static bool cg_part(struct audit_fmt *f, const struct cpuguard_event *e)
 	struct cg_part *c = &f->cg;
 	char buf[CGROUP_PATH_LEN], pbuf[CGROUP_PATH_LEN];
 	const char *path, *ppath;
-	size_t n = 0, cap = 2 * JSON_ESCAPED_MAX(CGROUP_PATH_LEN) + 128;
+	size_t n = 0, cap = 2 * JSON_ESCAPED_MAX(CGROUP_PATH_LEN) + 128 + PART_SLACK;
 
 	if (c->valid && c->id == e->cgroup_id && c->policy_id == e->policy_cgroup_id)
 		return true;
@@ -265,6 +294,42 @@ static size_t put_str(char *out, const char *s)
 	return put(out, s, strlen(s));
 }
 
+/* "kind": "K", "action": "A", (with the quote before it) */
+static void kind_json(struct kind_part *k, __u32 kind, __u32 action)
+{
+	size_t n = 0;
+
+	if (k->valid && k->kind == kind && k->action == action)
+		return;
+	n += PUT(k->text + n, "\", \"kind\": \"");
+	n += put_str(k->text + n, kind_name(kind));
+	n += PUT(k->text + n, "\", \"action\": \"");
+	n += put_str(k->text + n, action_name(action));
+	n += PUT(k->text + n, "\", ");
+	k->len = n;
+	k->kind = kind;
+	k->action = action;
+	k->valid = true;
+}
+
+/* The effective mask is the request unless the target's cpuset narrowed
+ * it: then its text is the request's, copied rather than formatted. */
+static void effective_mask(struct audit_fmt *f, const __u64 *eff, const __u64 *req, unsigned nw)
+{
+	if (mask_same(&f->eff, eff, nw))
+		return;
+	for (unsigned i = 0; i < nw; i++)
+		if (eff[i] != req[i]) {
+			audit_fmt_mask(&f->eff, eff, nw);
+			return;
+		}
+	memcpy(f->eff.words, req, nw * sizeof(*req));
+	f->eff.nwords = nw;
+	f->eff.len = f->req.len;
+	put_part(f->eff.text, f->req.text, f->req.len + 1);
+	f->eff.valid = true;
+}
+
 void audit_fmt_json(struct audit_fmt *f, struct outbuf *o, const struct cpuguard_event *e)
 {
 	bool unreadable = e->flags & CPUGUARD_EVENT_UNREADABLE;
@@ -276,37 +341,43 @@ void audit_fmt_json(struct audit_fmt *f, struct outbuf *o, const struct cpuguard
 		o->failed = true;
 		return;
 	}
-	who_json(&f->caller, "", e->pid, e->tid, e->comm);
-	who_json(&f->target, "target_", e->target_pid, e->target_tid, e->target_comm);
+	comm_json(&f->caller, e->comm);
+	comm_json(&f->target, e->target_comm);
+	kind_json(&f->kind, e->kind, e->action);
 	audit_fmt_mask(&f->req, e->requested, nw);
-	audit_fmt_mask(&f->eff, e->effective, nw);
+	effective_mask(f, e->effective, e->requested, nw);
 	audit_fmt_mask(&f->allowed, e->allowed, nw);
 	if (!(p = outbuf_room(o, LINE_MAX_LEN)))
 		return;
 	n += PUT(p + n, "{\"time\": \"");
 	n += audit_fmt_time(f, e->time_ns, p + n);
-	n += PUT(p + n, "\", \"kind\": \"");
-	n += put_str(p + n, kind_name(e->kind));
-	n += PUT(p + n, "\", \"action\": \"");
-	n += put_str(p + n, action_name(e->action));
-	n += PUT(p + n, "\", ");
-	n += put(p + n, f->caller.text, f->caller.len);
+	n += put_part(p + n, f->kind.text, f->kind.len);
+	n += PUT(p + n, "\"pid\": ");
+	n += put_u64(p + n, e->pid);
+	n += PUT(p + n, ", \"tid\": ");
+	n += put_u64(p + n, e->tid);
+	n += PUT(p + n, ", \"comm\": ");
+	n += put_part(p + n, f->caller.text, f->caller.len);
+	n += PUT(p + n, ", \"target_pid\": ");
+	n += put_u64(p + n, e->target_pid);
+	n += PUT(p + n, ", \"target_tid\": ");
+	n += put_u64(p + n, e->target_tid);
+	n += PUT(p + n, ", \"target_comm\": ");
+	n += put_part(p + n, f->target.text, f->target.len);
 	n += PUT(p + n, ", ");
-	n += put(p + n, f->target.text, f->target.len);
-	n += PUT(p + n, ", ");
-	n += put(p + n, f->cg.text, f->cg.len);
+	n += put_part(p + n, f->cg.text, f->cg.len);
 	/* A request that could not be read is null; effective is what the
 	 * kernel would have applied: the request narrowed to the cpuset. */
 	if (unreadable) {
 		n += PUT(p + n, ", \"requested\": null, \"effective\": null, \"allowed\": \"");
 	} else {
 		n += PUT(p + n, ", \"requested\": \"");
-		n += put(p + n, f->req.text, f->req.len);
+		n += put_part(p + n, f->req.text, f->req.len);
 		n += PUT(p + n, "\", \"effective\": \"");
-		n += put(p + n, f->eff.text, f->eff.len);
+		n += put_part(p + n, f->eff.text, f->eff.len);
 		n += PUT(p + n, "\", \"allowed\": \"");
 	}
-	n += put(p + n, f->allowed.text, f->allowed.len);
+	n += put_part(p + n, f->allowed.text, f->allowed.len);
 	n += e->flags & CPUGUARD_EVENT_TRUNCATED ? PUT(p + n, "\", \"truncated\": true, \"count\": ")
 						 : PUT(p + n, "\", \"truncated\": false, \"count\": ");
 	n += put_u64(p + n, e->count);

@@ -28,7 +28,9 @@ char *outbuf_room(struct outbuf *o, size_t n);
 int outbuf_write(struct outbuf *o, int fd);
 void outbuf_free(struct outbuf *o);
 
-#define AUDIT_MASK_TEXT (CPUGUARD_EVENT_CPUS * 5 + 8)
+/* a CPU list of up to CPUGUARD_EVENT_CPUS, and room to copy it in 16-byte
+ * pieces (audit_fmt.c) */
+#define AUDIT_MASK_TEXT (CPUGUARD_EVENT_CPUS * 5 + 8 + 16)
 struct mask_part {
 	bool valid;
 	unsigned nwords;
@@ -44,13 +46,22 @@ struct audit_fmt {
 	/* the parts kept from the last event */
 	time_t sec;
 	bool sec_valid;
-	char sec_text[32]; /* "2026-11-24T20:30:01." */
-	struct who_part {
+	size_t sec_len;
+	char sec_text[48]; /* "2026-11-24T20:30:01.", and 15 to spare */
+	/* "kind": ..., "action": ... as they stand in the line */
+	struct kind_part {
 		bool valid;
-		__u32 pid, tid;
+		__u32 kind, action;
+		size_t len;
+		char text[64]; /* at most 48, and 15 to spare */
+	} kind;
+	/* a comm, JSON-escaped with its quotes: pids and tids change from
+	 * one event to the next, the names they carry mostly do not */
+	struct comm_part {
+		bool valid;
 		char comm[16];
 		size_t len;
-		char text[256];
+		char text[128]; /* at most 6 * 16 + 2, and 15 to spare */
 	} caller, target;
 	struct cg_part {
 		bool valid;

@@ -3,9 +3,10 @@
 # bench/report.sh turns into docs/benchmarks.md. Parameters can be changed
 # on the kernel command line: cgbench.rounds= cgbench.calls=
 # cgbench.stats_rounds= cgbench.sizes= cgbench.reps= cgbench.threads=
-# cgbench.seconds=
+# cgbench.seconds= cgbench.drain_rounds=; cgbench.phases=audit,drain runs
+# only those phases (names as in the PHASE lines; all when unset).
 . /lib/cpuguard-test.sh
-rounds=15 calls=20000 stats_rounds=5 sizes=100,1000,10000 reps=5 threads=3 seconds=3
+rounds=15 calls=20000 stats_rounds=5 sizes=100,1000,10000 reps=5 threads=3 seconds=3 drain_rounds=9 phases=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	cgbench.rounds=*) rounds=${arg#*=} ;;
@@ -15,17 +16,24 @@ for arg in $(cat /proc/cmdline); do
 	cgbench.reps=*) reps=${arg#*=} ;;
 	cgbench.threads=*) threads=${arg#*=} ;;
 	cgbench.seconds=*) seconds=${arg#*=} ;;
+	cgbench.drain_rounds=*) drain_rounds=${arg#*=} ;;
+	cgbench.phases=*) phases=${arg#*=} ;;
 	esac
 done
 
 cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
 echo "VMENV kernel=$(uname -r) online=$(cat /sys/devices/system/cpu/online) possible=$(cat /sys/devices/system/cpu/possible) clocksource=$(cat $cs) mem_kb=$(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
 echo "VMCPU $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "PARAMS rounds=$rounds calls=$calls stats_rounds=$stats_rounds sizes=$sizes reps=$reps threads=$threads seconds=$seconds"
+echo "PARAMS rounds=$rounds calls=$calls stats_rounds=$stats_rounds sizes=$sizes reps=$reps threads=$threads seconds=$seconds drain_rounds=$drain_rounds"
 
 # Progress also goes to the kernel console: it survives a guest crash.
 export CGBENCH_TRACE=1
+# want PHASE: whether cgbench.phases= asks for it.
+want() {
+	[ -z "$phases" ] || case ",$phases," in *",$1,"*) true ;; *) false ;; esac
+}
 phase() {
+	want "$1" || return 0
 	echo "PHASE $1 start"
 	t0=$(date +%s)
 	shift
@@ -55,7 +63,7 @@ profile() {
 
 phase latency cgbench lat --rounds "$rounds" --calls "$calls"
 phase stats cgbench stats --rounds "$stats_rounds" --calls "$calls"
-if [ -n "$perf" ]; then
+if [ -n "$perf" ] && want profile_latency; then
 	echo "PHASE profile_latency start"
 	for c in nobpf allowed; do
 		window=$(cgbench spin $c $perf/lat-$c.data --seconds 3 | sed -n 's/^SPIN .* start=\([0-9.]*\) end=\([0-9.]*\)$/\1,\2/p')
@@ -69,7 +77,25 @@ phase audit cgbench audit --threads "$threads" --seconds "$seconds" --reader cli
 phase audit_repeat cgbench audit --threads "$threads" --seconds "$seconds" --reader cli --pattern repeat
 phase audit_null cgbench audit --threads "$threads" --seconds "$seconds" --reader null --pattern distinct
 phase audit_raw cgbench audit --threads "$threads" --seconds "$seconds" --reader raw --pattern distinct
+phase drain cgbench drain --threads "$threads" --rounds "$drain_rounds"
 phase reader_profile cgbench fmt --calls "$calls"
+# Where the reader's time goes while it drains a full ring buffer: its
+# samples (--pid) in the drains' time windows only (not its start-up, nor
+# its idle checks between rounds).
+if [ -n "$perf" ] && want profile_drain; then
+	echo "PHASE profile_drain start"
+	t0=$(date +%s)
+	perf record -q -a -F 1999 -e cpu-clock -k CLOCK_MONOTONIC -o $perf/drain.data -- \
+		cgbench drain --threads "$threads" --rounds 5 >$perf/drain.out 2>&1 || fail "cgbench drain under perf"
+	rpid=$(sed -n 's/^DRAIN_READER pid=\([0-9]*\)$/\1/p' $perf/drain.out)
+	windows=$(sed -n 's/^DRAIN round=.* window=\([0-9.,]*\)$/\1/p' $perf/drain.out | tr '\n' ' ')
+	[ -n "$rpid" ] && [ -n "$windows" ] || fail "cgbench drain did not name its reader or its windows"
+	perf report -i $perf/drain.data --stdio --no-children --pid "$rpid" --time "${windows% }" --sort dso,sym \
+		--percentage relative -g none --percent-limit 0.5 2>/dev/null |
+		awk '$1 ~ /%$/ && $1 + 0 >= 0.5 { p = $1; sub(/%/, "", p); d = $2; $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, ""); print "PROFILE what=drain pct=" p " dso=" d " sym=" $0 }'
+	rm -f $perf/drain.data
+	echo "PHASE_END seconds=$(($(date +%s) - t0))"
+fi
 CGBENCH_PERF=$perf phase apply cgbench apply --sizes "$sizes" --reps "$reps"
 if [ -n "$perf" ]; then
 	for f in $perf/apply-*.data; do

@@ -15,7 +15,7 @@ run_bench() {
 }
 has() { printf '%s\n' "$OUT" | grep -Eq -- "$2" || fail "$1: no line matching /$2/"; pass "$1"; }
 
-echo "PARAMS rounds=2 calls=300 stats_rounds=1 sizes=10,100 reps=1 threads=2 seconds=0.3"
+echo "PARAMS rounds=2 calls=300 stats_rounds=1 sizes=10,100 reps=1 threads=2 seconds=0.3 drain_rounds=2"
 run_bench lat lat --rounds 2 --calls 300
 for r in allowed/nobpf unconfined/nobpf denied/nobpf cpuset/nobpf empty/nobpf empty2/nobpf \
 	depth16/depth1 getppid_cg/getppid; do
@@ -30,6 +30,12 @@ run_bench audit audit --threads 2 --seconds 0.3 --reader cli
 has "audit accounting exact" '^AUDIT reader=cli .* exact=yes'
 run_bench audit_repeat audit --threads 2 --seconds 0.3 --reader cli --pattern repeat
 has "repetitive flood coalesced, accounting exact" '^AUDIT reader=cli pattern=repeat .* exact=yes'
+
+# The reader's drain of a full ring buffer: every event of every round
+# reaches the file, and the drops while it was stopped are counted.
+run_bench drain drain --threads 2 --rounds 2
+has "drain round timed" '^DRAIN round=1 events=[1-9][0-9]* dropped=[1-9][0-9]* lines=[1-9][0-9]* seconds=[0-9.]+ rate=[1-9]'
+has "drain accounting exact" '^DRAIN_SUM rounds=2 .* exact=yes'
 
 run_bench fmt fmt --calls 300
 has "reader profile" '^FMT step=total ns_per_event=[0-9]+'
