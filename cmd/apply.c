@@ -177,23 +177,57 @@ static uint64_t id_at(const struct policy_env *env, const char *path)
 	return policy_cgroup_resolve(env, path, &id, msg, sizeof(msg)) ? 0 : id;
 }
 
+/* Is @path a child of the cgroup @parent[0..plen) ("" is the root)? */
+static bool child_of(const char *path, const char *parent, size_t plen)
+{
+	return !strncmp(path, parent, plen) && path[plen] == '/' && path[plen + 1] &&
+	       !strchr(path + plen + 1, '/');
+}
+
+/* Siblings listed from one directory read rather than one statx() each,
+ * when the policy names at least this many in a row. */
+#define LISTING_MIN 8
+
+/* Is the cgroup parsed for @e (not 0) still at its path? Consecutive
+ * entries sharing a parent read that parent once (@l keeps the listing);
+ * "not proven" answers false and the caller resolves the path. */
+static bool still_listed(struct cgroup_listing *l, const struct policy *p, size_t i)
+{
+	const char *path = p->entries[i].path, *slash = strrchr(path, '/');
+	size_t plen = slash - path, run = 0;
+
+	if (!l->parent || strlen(l->parent) != plen || strncmp(l->parent, path, plen)) {
+		while (i + run < p->nentries && run < LISTING_MIN && child_of(p->entries[i + run].path, path, plen))
+			run++;
+		cgroup_listing_free(l);
+		if (run < LISTING_MIN || cgroup_listing_read(l, path, plen))
+			l->parent = strndup(path, plen); /* not listed: each is resolved */
+	}
+	return cgroup_listing_id(l, slash + 1) == p->entries[i].cgroup_id;
+}
+
 /*
  * Cgroups (re-)created at a policy path since the file was parsed, before
  * the kernel side followed generation @gen: confine them here. A cgroup
  * removed between parsing and write_generation() left an entry no cgroup
  * will ever use (the kernel side removes entries only of generations it
- * follows): drop it. The resolver is new, so every path is looked up as
- * it is now; paths that share a parent cost one statx() each.
+ * follows): drop it. Every path is looked up as it is now: a run of
+ * siblings by one read of their parent directory, the rest by a new
+ * resolver (one statx() per path that shares its parent with the last).
  */
 static int confine_new_cgroups(const struct guard *g, const struct policy *p, uint32_t gen)
 {
 	struct policy_env env = { .cgroup_root = cgroup_root(), .resolver = cgroup_resolver_new() };
+	struct cgroup_listing listing = { 0 };
 	char buf[CGROUP_PATH_MAX];
 	int err = 0;
 
 	for (size_t i = 0; i < p->nentries && !err; i++) {
 		const struct policy_entry *e = &p->entries[i];
 		struct policy_key stale = { .cgroup_id = e->cgroup_id, .gen = gen };
+
+		if (e->cgroup_id && still_listed(&listing, p, i))
+			continue; /* confined by write_generation() */
 		uint64_t id = id_at(&env, e->path);
 
 		if (id == e->cgroup_id)
@@ -210,6 +244,7 @@ static int confine_new_cgroups(const struct guard *g, const struct policy *p, ui
 		if (id_at(&env, e->path) != id && !cgroup_path_of(id, buf, sizeof(buf)))
 			bpf_map_delete_elem(g->policy_map, &fresh);
 	}
+	cgroup_listing_free(&listing);
 	cgroup_resolver_free(env.resolver);
 	return err;
 }

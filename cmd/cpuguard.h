@@ -197,6 +197,19 @@ void set_cgroup_root(const char *dir);
 const char *cgroup_root(void);
 const char *cgroup_path_of(uint64_t id, char *buf, size_t len);
 
+/* The child cgroups of one directory (path @parent[0..len) below the root)
+ * and their ids, read at once (cgpath.c). */
+struct cgroup_listing {
+	char *parent;
+	struct child *v; /* sorted by name */
+	size_t n;
+	bool ok; /* read completely */
+};
+int cgroup_listing_read(struct cgroup_listing *l, const char *parent, size_t len);
+/* The id of child @name, 0 if the listing has none. */
+uint64_t cgroup_listing_id(const struct cgroup_listing *l, const char *name);
+void cgroup_listing_free(struct cgroup_listing *l);
+
 /* load.c */
 void cli_build(struct cpuguard_build *b); /* this CLI's version and object */
 

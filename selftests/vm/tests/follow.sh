@@ -105,6 +105,24 @@ expect_eq "re-creation during applies: confined every time" "1500 rounds, 0 out-
 pass "$APPLIES applies ran during the re-creations"
 expect_eq "no entry left behind by the race" 0 "$(map_entries $PM)"
 
+# The same race with the re-created cgroup among ten siblings: apply then
+# checks that the siblings parsed are still there from one read of their
+# parent directory (a child's inode there is its cgroup id), not one
+# statx() each, and must still find the re-created one.
+for i in 0 1 2 3 4 6 7 8 9; do mkdir -p $CG/sib/s$i; done
+for i in 0 1 2 3 4 5 6 7 8 9; do echo "cgroup /sib/s$i 1-2 optional"; done >/tmp/a.conf
+{ echo 'set s 1-3'; for i in 0 1 2 3 4 5 6 7 8 9; do echo "cgroup /sib/s$i s optional"; done; } >/tmp/b.conf
+cpuguard apply /tmp/a.conf >/dev/null || fail "apply the siblings" # in force before the first round
+start_applies /tmp/a.conf /tmp/b.conf
+run_rc recreate 1500 0 1-2 $CG/sib/s5
+stop_applies
+expect_eq "re-creation among siblings during applies: confined every time" "1500 rounds, 0 out-of-set granted, 0 in-set refused" "$OUT"
+pass "$APPLIES applies ran during the re-creations among siblings"
+expect_eq "only the nine siblings' entries are left" 9 "$(map_entries $PM)"
+for i in 0 1 2 3 4 6 7 8 9; do rmdir $CG/sib/s$i; done
+rmdir $CG/sib
+expect_eq "and none once they are gone" 0 "$(map_entries $PM)"
+
 # The reference count above can fail: without forget_cgroup every removed
 # cgroup's entry keeps its reference.
 mkdir -p $CG/svc $CG/slice/inner
