@@ -160,7 +160,7 @@ static int write_generation(const struct guard *g, const struct policy *p, uint3
 	for (i = 0; i < p->nentries; i++) {
 		const struct policy_entry *e = &p->entries[i];
 
-		if (e->set < 0 && (err = create_set(g, set_id_of(p, i), &e->mask)))
+		if (e->set < 0 && (err = create_set(g, set_id_of(p, i), e->mask)))
 			return err;
 		if ((err = install_entry(g, p, e, true, e->cgroup_id, set_id_of(p, i), gen)))
 			return err;

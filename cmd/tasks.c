@@ -480,7 +480,7 @@ static size_t count_process(int dfd, const struct policy_entry **sorted, size_t 
 		    read_small(dirfd(d), name, text, sizeof(text)) < 0 || proc_cgroup_v2(text, &path, &len))
 			continue; /* exited, or not in the cgroup2 hierarchy */
 		e = nearest_by_path(sorted, n, path, len);
-		if (e && !get_affinity(tid, &aff) && cpumask_outside(&aff, &e->mask, &out))
+		if (e && !get_affinity(tid, &aff) && cpumask_outside(&aff, e->mask, &out))
 			outside++;
 	}
 	closedir(d);
@@ -546,7 +546,7 @@ void tasks_note_after_apply(const struct policy *p)
 	for (size_t i = 0; i < p->nentries; i++) {
 		entries[i].cgroup_id = p->entries[i].cgroup_id;
 		entries[i].mode = p->entries[i].mode == POLICY_AUDIT ? CPUGUARD_AUDIT : CPUGUARD_ENFORCE;
-		entries[i].mask = p->entries[i].mask;
+		entries[i].mask = *p->entries[i].mask;
 		entries[i].path = p->entries[i].path; /* borrowed */
 	}
 	if (!find_outside(entries, p->nentries, &w, true))

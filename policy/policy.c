@@ -467,8 +467,18 @@ static void add_entry(struct ctx *c, struct tok path, struct tok cpus, enum cpus
 
 	if (!e)
 		return;
+	static const struct cg_cpumask no_cpus; /* a set's entry until it is resolved */
+
 	e->set = -1;
-	e->mask = *mask;
+	e->mask = &no_cpus;
+	if (kind != CPUS_SET) {
+		if (!(e->own_mask = malloc(sizeof(*e->own_mask)))) {
+			c->oom = true;
+			return;
+		}
+		*e->own_mask = *mask;
+		e->mask = e->own_mask;
+	}
 	e->mode = mode & (POLICY_AUDIT | POLICY_STRICT);
 	e->optional = mode & OPTIONAL_WORD;
 	e->line = c->line;
@@ -571,7 +581,7 @@ static void resolve_refs(struct ctx *c)
 			       esc(c, 0, name), c->p->sets[s].line);
 		} else {
 			e->set = (int)s;
-			e->mask = c->p->sets[s].mask;
+			e->mask = &c->p->sets[s].mask; /* the sets are all known: no realloc moves them */
 			c->entry_bad[c->refs[i].entry] = c->set_bad[s];
 		}
 	}
@@ -706,10 +716,10 @@ static void check_inside(struct ctx *c, size_t i, size_t parent)
 	char mine[MASK_TEXT], theirs[MASK_TEXT];
 
 	/* An entry whose CPUs are unknown already has its own error. */
-	if (c->entry_bad[i] || c->entry_bad[parent] || cg_cpumask_subset(&e->mask, &a->mask))
+	if (c->entry_bad[i] || c->entry_bad[parent] || cg_cpumask_subset(e->mask, a->mask))
 		return;
 	err_at(c, e->line, "CPUs %s of %s are not inside %s of its confined ancestor %s (line %d)",
-	       mask_text(&e->mask, mine), esc_str(c, 0, e->path), mask_text(&a->mask, theirs),
+	       mask_text(e->mask, mine), esc_str(c, 0, e->path), mask_text(a->mask, theirs),
 	       esc_str(c, 1, a->path), a->line);
 }
 
@@ -939,8 +949,10 @@ void policy_free(struct policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nentries; i++)
+	for (size_t i = 0; i < p->nentries; i++) {
 		free(p->entries[i].path);
+		free(p->entries[i].own_mask);
+	}
 	free(p->sets);
 	free(p->entries);
 	memset(p, 0, sizeof(*p));

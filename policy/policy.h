@@ -48,7 +48,11 @@ struct policy_entry {
 	char *path;             /* absolute within the cgroup2 hierarchy, no trailing '/' ("/" = root) */
 	uint64_t cgroup_id;     /* filled by validation from env->resolve */
 	int set;                /* index into sets[] or -1 for an inline CPU list */
-	struct cg_cpumask mask; /* resolved CPUs (copied from the set when set >= 0) */
+	/* Resolved CPUs: the set's mask (sets[set].mask) or own_mask. A pointer,
+	 * not a copy: a mask is 1 KiB, and 10,000 entries of one set would
+	 * otherwise fill 10 MiB of fresh pages. Never NULL. */
+	const struct cg_cpumask *mask;
+	struct cg_cpumask *own_mask; /* an inline CPU list's, else NULL */
 	unsigned mode;          /* POLICY_AUDIT | POLICY_STRICT, or POLICY_ENFORCE (0) */
 	bool optional;          /* the path may not exist (cgroup_id 0 then) */
 	int line;

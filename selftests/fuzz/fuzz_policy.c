@@ -192,11 +192,11 @@ static void check_valid(const struct policy *p, const struct fuzz_machine *m, bo
 		const struct policy_entry *e = &p->entries[i];
 		int nearest = -1;
 
-		FUZZ_CHECK(!cg_cpumask_empty(&e->mask), "%s: empty mask", e->path);
+		FUZZ_CHECK(!cg_cpumask_empty(e->mask), "%s: empty mask", e->path);
 		if (!env_null)
-			FUZZ_CHECK(fuzz_mask_allowed(m, &e->mask), "%s: impossible CPUs", e->path);
+			FUZZ_CHECK(fuzz_mask_allowed(m, e->mask), "%s: impossible CPUs", e->path);
 		if (e->set >= 0)
-			FUZZ_CHECK(cg_cpumask_equal(&e->mask, &p->sets[e->set].mask), "%s: set mask", e->path);
+			FUZZ_CHECK(cg_cpumask_equal(e->mask, &p->sets[e->set].mask), "%s: set mask", e->path);
 		if (!env_null && resolver)
 			FUZZ_CHECK(e->cgroup_id == (e->optional && strstr(e->path, "nx") ? 0 : fake_id(e->path)),
 				   "%s: cgroup id", e->path);
@@ -220,7 +220,7 @@ static void check_valid(const struct policy *p, const struct fuzz_machine *m, bo
 		FUZZ_CHECK(e->parent == nearest, "%s: parent %d, nearest ancestor %d", e->path, e->parent,
 			   nearest);
 		if (nearest >= 0)
-			FUZZ_CHECK(cg_cpumask_subset(&e->mask, &p->entries[nearest].mask),
+			FUZZ_CHECK(cg_cpumask_subset(e->mask, p->entries[nearest].mask),
 				   "%s: CPUs outside its ancestor's", e->path);
 	}
 }
@@ -242,7 +242,7 @@ static char *write_back(const struct policy *p, size_t *len)
 	for (size_t i = 0; i < p->nentries && ok; i++) {
 		const struct policy_entry *e = &p->entries[i];
 
-		ok = cpulist_format(&e->mask, list, sizeof(list)) > 0 &&
+		ok = cpulist_format(e->mask, list, sizeof(list)) > 0 &&
 		     strlen(e->path) + strlen(list) + 20 < POLICY_LINE_MAX;
 		fprintf(f, "cgroup %s %s%s%s\n", e->path, e->set >= 0 ? p->sets[e->set].name : list,
 			e->mode & POLICY_AUDIT ? " audit" : "", e->mode & POLICY_STRICT ? " strict" : "");
@@ -280,7 +280,7 @@ static void check_round_trip(const struct policy *p, const struct policy_env *en
 
 		FUZZ_CHECK(!strcmp(a->path, b->path) && a->set == b->set && a->mode == b->mode &&
 				   a->parent == b->parent && a->cgroup_id == b->cgroup_id &&
-				   cg_cpumask_equal(&a->mask, &b->mask),
+				   cg_cpumask_equal(a->mask, b->mask),
 			   "round trip entry %zu (%s)", i, a->path);
 	}
 	policy_free(&q);

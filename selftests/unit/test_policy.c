@@ -197,7 +197,7 @@ static void test_valid(void **state)
 		const struct policy_entry *e = &p.entries[i];
 
 		assert_string_equal(e->path, want[i].path);
-		assert_mask(&e->mask, want[i].cpus);
+		assert_mask(e->mask, want[i].cpus);
 		assert_int_equal(e->set, want[i].set);
 		assert_int_equal(e->mode, want[i].mode);
 		assert_int_equal(e->line, want[i].line);
@@ -449,7 +449,7 @@ static void test_err_duplicate_cgroup(void **state)
 	got = parse("cgroup /a 1\ncgroup /a 2\n", &env4, &p, &nerr);
 	assert_int_equal(nerr, 1);
 	assert_int_equal(p.nentries, 1);
-	assert_mask(&p.entries[0].mask, "1");
+	assert_mask(p.entries[0].mask, "1");
 	free(got);
 	policy_free(&p);
 }
@@ -728,11 +728,11 @@ static void test_examples(void **state)
 	assert_int_equal(policy_parse_file(POLICY_EXAMPLES_DIR "/demo.conf", &demo, &p, stderr), 0);
 	assert_int_equal(p.nentries, 2);
 	i = entry_index(&p, "/demo");
-	assert_mask(&p.entries[i].mask, "1-2");
+	assert_mask(p.entries[i].mask, "1-2");
 	assert_int_equal(p.entries[i].mode, POLICY_ENFORCE);
 	assert_int_equal(p.entries[i].cgroup_id, 30);
 	i = entry_index(&p, "/demo-audit");
-	assert_mask(&p.entries[i].mask, "1");
+	assert_mask(p.entries[i].mask, "1");
 	assert_int_equal(p.entries[i].mode, POLICY_AUDIT);
 	assert_int_equal(p.entries[i].parent, -1);
 	policy_free(&p);
