@@ -484,8 +484,10 @@ END {
 	print "  the policy state and the target cgroup's depth memo (a cgroup storage lookup;"
 	print "  an unconfined task stops there), one `policy_map` lookup for the confined"
 	print "  ancestor the memo names, a task storage lookup and a recursion-miss read to"
-	print "  prove the record fresh, the target's cpuset, and `bpf_probe_read_kernel()` of"
-	print "  each word of the request, the set and the cpuset, once each, onto the stack."
+	print "  prove the record fresh (a probe read of the capture program's per-CPU"
+	print "  statistics), the target's cpuset, and the comparison: each word of the"
+	print "  request read with `bpf_probe_read_kernel()` (a fault must not read as \"no"
+	print "  CPU\"), the set's and the cpuset's with direct loads."
 	print ""
 	}
 	if (!ok_depth) {
