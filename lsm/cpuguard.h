@@ -239,8 +239,7 @@ enum cpuguard_clear {
 struct clear_args {
 	__u32 gen;
 	__u32 what; /* enum cpuguard_clear */
-	__u32 left; /* entries that could not be deleted (0: all gone) */
-	__s32 err;
+	__s32 err;  /* -EBUSY: entries still found after every pass */
 };
 
 /* Read a mask back: policy_map[{cgroup_id, gen}], or path_map[{gen, path}]

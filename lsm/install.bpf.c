@@ -27,12 +27,27 @@ static long set_cpu(__u32 cpu, struct set_bits *b)
 	return 0;
 }
 
+/*
+ * Store @mask (an owned reference, or NULL) into the kptr field @slot of a
+ * map value and release what the field held: a recycled value may still
+ * hold an old mask (Linux 7.2+), and one about to be deleted must give its
+ * reference up here, since 7.2+ keeps a deleted element's kptr until the
+ * element is used again.
+ */
+static __always_inline void put_mask(struct bpf_cpumask __kptr **slot, struct bpf_cpumask *mask)
+{
+	struct bpf_cpumask *old = bpf_kptr_xchg(slot, mask);
+
+	if (old)
+		bpf_cpumask_release(old);
+}
+
 /* Create the mask of one set (named or inline) and keep it in set_map. */
 SEC("syscall")
 int set_create(struct set_create_args *args)
 {
 	struct set_value init = {}, *slot;
-	struct bpf_cpumask *mask, *old;
+	struct bpf_cpumask *mask;
 	__u32 set_id = args->set_id;
 	struct set_bits b = { .args = args };
 
@@ -47,10 +62,7 @@ int set_create(struct set_create_args *args)
 		return 0;
 	b.mask = mask;
 	bpf_loop(nr_cpu_ids, set_cpu, &b, 0);
-	/* A recycled map value may still hold an old mask (Linux 7.2+). */
-	old = bpf_kptr_xchg(&slot->mask, mask);
-	if (old)
-		bpf_cpumask_release(old);
+	put_mask(&slot->mask, mask);
 	args->err = 0;
 	return 0;
 }
@@ -65,15 +77,13 @@ int set_create(struct set_create_args *args)
  */
 static __always_inline struct bpf_cpumask *take_ref(struct bpf_cpumask __kptr **slot)
 {
-	struct bpf_cpumask *mask, *ref, *old;
+	struct bpf_cpumask *mask, *ref;
 
 	mask = bpf_kptr_xchg(slot, NULL);
 	if (!mask)
 		return NULL;
 	ref = bpf_cpumask_acquire(mask);
-	old = bpf_kptr_xchg(slot, mask);
-	if (old)
-		bpf_cpumask_release(old);
+	put_mask(slot, mask);
 	return ref;
 }
 
@@ -84,7 +94,6 @@ static __always_inline int store_entry(__u64 cgid, __u32 gen, struct bpf_cpumask
 {
 	struct policy_key key = { .cgroup_id = cgid, .gen = gen };
 	struct policy_value init = { .mode = mode, .set_id = set_id, .cgroup_id = cgid }, *entry;
-	struct bpf_cpumask *old;
 	long err = 0;
 
 	entry = bpf_map_lookup_elem(&policy_map, &key);
@@ -99,10 +108,7 @@ static __always_inline int store_entry(__u64 cgid, __u32 gen, struct bpf_cpumask
 	entry->mode = mode;
 	entry->set_id = set_id;
 	entry->cgroup_id = cgid;
-	/* A recycled map value may still hold an old mask (Linux 7.2+). */
-	old = bpf_kptr_xchg(&entry->mask, ref);
-	if (old)
-		bpf_cpumask_release(old);
+	put_mask(&entry->mask, ref);
 	return 0;
 }
 
@@ -112,7 +118,6 @@ static __always_inline int store_line(struct policy_install_args *args, struct b
 {
 	struct path_key key;
 	struct path_value init = { .mode = args->mode, .flags = args->flags }, *line;
-	struct bpf_cpumask *old;
 	long err;
 
 	/* The context cannot be a map key on 6.12 (KERNEL-NOTES). */
@@ -127,9 +132,7 @@ static __always_inline int store_line(struct policy_install_args *args, struct b
 		return err ?: -ENOMEM;
 	}
 	__builtin_memcpy(line->set_name, args->set_name, sizeof(line->set_name));
-	old = bpf_kptr_xchg(&line->mask, ref);
-	if (old)
-		bpf_cpumask_release(old);
+	put_mask(&line->mask, ref);
 	return 0;
 }
 
@@ -218,20 +221,15 @@ int BPF_PROG(forget_cgroup, struct cgroup *cgrp, const char *path)
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct policy_key key = { .cgroup_id = cgrp->kn->id };
 	struct policy_value *entry;
-	struct bpf_cpumask *old;
 
 	if (cgrp->root != cur->cgroups->dfl_cgrp->root)
 		return 0;
 	for (__u32 gen = 0; gen < 2; gen++) {
 		key.gen = gen;
-		/* Release the reference here: since Linux 7.2 a deleted element
-		 * keeps its kptr until the element is used again. */
 		entry = bpf_map_lookup_elem(&policy_map, &key);
 		if (!entry)
 			continue;
-		old = bpf_kptr_xchg(&entry->mask, NULL);
-		if (old)
-			bpf_cpumask_release(old);
+		put_mask(&entry->mask, NULL); /* released here, not when reused */
 		bpf_map_delete_elem(&policy_map, &key);
 	}
 	return 0;
@@ -241,41 +239,38 @@ int BPF_PROG(forget_cgroup, struct cgroup *cgrp, const char *path)
  * Clearing a generation (apply's leftovers before it writes, the old one
  * after its switch) and the staged sets, in one program run rather than
  * one system call per key. Each callback runs for one element under RCU;
- * the element's mask is released here, as in forget_cgroup.
+ * the element's mask is released first (put_mask()), as in forget_cgroup.
  */
 struct clearing {
 	__u32 gen;
 	__u32 found; /* elements to delete seen in this pass */
 };
 
-/* Release the mask of a value about to be deleted, as forget_cgroup does. */
-#define DROP(map, key, v, c)                                          \
-	do {                                                          \
-		struct bpf_cpumask *old = bpf_kptr_xchg(&(v)->mask, NULL); \
-                                                                      \
-		if (old)                                              \
-			bpf_cpumask_release(old);                     \
-		(c)->found++;                                         \
-		bpf_map_delete_elem(map, key);                        \
-	} while (0)
-
 static long drop_entry(struct bpf_map *map, struct policy_key *key, struct policy_value *v, struct clearing *c)
 {
-	if (key->gen == c->gen)
-		DROP(&policy_map, key, v, c);
+	if (key->gen != c->gen)
+		return 0;
+	put_mask(&v->mask, NULL);
+	c->found++;
+	bpf_map_delete_elem(&policy_map, key);
 	return 0;
 }
 
 static long drop_line(struct bpf_map *map, struct path_key *key, struct path_value *v, struct clearing *c)
 {
-	if (key->gen == c->gen)
-		DROP(&path_map, key, v, c);
+	if (key->gen != c->gen)
+		return 0;
+	put_mask(&v->mask, NULL);
+	c->found++;
+	bpf_map_delete_elem(&path_map, key);
 	return 0;
 }
 
 static long drop_set(struct bpf_map *map, __u32 *key, struct set_value *v, struct clearing *c)
 {
-	DROP(&set_map, key, v, c);
+	put_mask(&v->mask, NULL);
+	c->found++;
+	bpf_map_delete_elem(&set_map, key);
 	return 0;
 }
 
@@ -303,7 +298,6 @@ int clear_generation(struct clear_args *args)
 		if (what & CPUGUARD_CLEAR_SETS)
 			bpf_for_each_map_elem(&set_map, drop_set, &c, 0);
 	}
-	args->left = c.found;
 	args->err = c.found ? -EBUSY : 0;
 	return 0;
 }
