@@ -8,8 +8,6 @@
  * of the old. See docs/design.md. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -231,7 +229,9 @@ static bool still_listed(struct cgroup_listing *l, const struct policy *p, size_
 		while (i + run < p->nentries && run < LISTING_MIN && child_of(p->entries[i + run].path, path, plen))
 			run++;
 		cgroup_listing_free(l);
-		if (run < LISTING_MIN || cgroup_listing_read(l, path, plen))
+		if (run >= LISTING_MIN)
+			cgroup_listing_read(l, path, plen); /* names the parent even if it fails */
+		if (!l->parent)
 			l->parent = strndup(path, plen); /* not listed: each is resolved */
 	}
 	return cgroup_listing_id(l, slash + 1) == p->entries[i].cgroup_id;

@@ -205,6 +205,8 @@ struct cgroup_listing {
 	size_t n;
 	bool ok; /* read completely */
 };
+/* -1 when it cannot be read: then l->ok is false and l->parent still names
+ * the parent (NULL only when out of memory). */
 int cgroup_listing_read(struct cgroup_listing *l, const char *parent, size_t len);
 /* The id of child @name, 0 if the listing has none. */
 uint64_t cgroup_listing_id(const struct cgroup_listing *l, const char *name);

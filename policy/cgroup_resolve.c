@@ -68,9 +68,17 @@ static void close_all(struct cgroup_resolver *r)
 	}
 }
 
+/* Not calloc(): the component buffers (64 KiB) need no zeroing, and a
+ * single resolution (show, status) makes and frees one each time. */
 struct cgroup_resolver *cgroup_resolver_new(void)
 {
-	return calloc(1, sizeof(struct cgroup_resolver));
+	struct cgroup_resolver *r = malloc(sizeof(*r));
+
+	if (r) {
+		r->root = NULL;
+		r->depth = 0;
+	}
+	return r;
 }
 
 void cgroup_resolver_free(struct cgroup_resolver *r)
